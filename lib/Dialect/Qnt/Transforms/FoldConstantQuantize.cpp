@@ -1,0 +1,22 @@
+//===- FoldConstantQuantize.cpp ----------------------------------------------------------===//
+
+#include "quant/Dialect/Qnt/Transforms/Passes.h"
+
+#include "quant/Dialect/Qnt/IR/QntOps.h"
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTFOLDCONSTANTQUANTIZEPASS
+#include "quant/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+struct QntFoldConstantQuantizePass : qnt::impl::QntFoldConstantQuantizePassBase<QntFoldConstantQuantizePass> {
+  using Base::Base;
+  void runOnOperation() override;
+};
+} // namespace
+
+void QntFoldConstantQuantizePass::runOnOperation() {}

@@ -1,0 +1,39 @@
+# -*- Python -*-
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "QUANT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quant_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py", "unittests", "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.shlibext))
+config.substitutions.append(("%quant_libs", config.quant_libs_dir))
+config.substitutions.append(("%quant_src", config.quant_src_root))
+config.substitutions.append(("%host_python", config.host_python))
+config.substitutions.append(
+    ("%mlir_c_runner_utils",
+     os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils" + config.shlibext)))
+config.substitutions.append(
+    ("%mlir_runner_utils",
+     os.path.join(config.mlir_lib_dir, "libmlir_runner_utils" + config.shlibext)))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+
+tool_dirs = [config.quant_tools_dir, config.llvm_tools_dir]
+tools = ["quant-opt", "mlir-opt", "mlir-runner", "mlir-translate",
+         ToolSubst("%quant-ref", command=os.path.join(config.quant_tools_dir, "quant-ref"),
+                   unresolved="ignore")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+if shutil.which("ptxas", path="/usr/local/cuda/bin:" + config.environment["PATH"]):
+    config.available_features.add("ptxas")
