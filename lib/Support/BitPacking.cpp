@@ -23,7 +23,9 @@ int32_t extendCode(uint32_t value, unsigned bits, bool isSigned) {
   return static_cast<int32_t>(value);
 }
 
-[[maybe_unused]] bool isValidWidth(unsigned bits) { return bits >= 1 && bits <= 16; }
+[[maybe_unused]] bool isValidWidth(unsigned bits) {
+  return bits >= 1 && bits <= 16;
+}
 
 } // namespace
 
@@ -33,8 +35,8 @@ int64_t mlir::qnt::packedRowBytes(int64_t rowLength, unsigned bits) {
   return (rowLength * static_cast<int64_t>(bits) + 7) / 8;
 }
 
-void mlir::qnt::packCodes(const int32_t *codes, int64_t rows,
-                          int64_t rowLength, unsigned bits, uint8_t *out) {
+void mlir::qnt::packCodes(const int32_t *codes, int64_t rows, int64_t rowLength,
+                          unsigned bits, uint8_t *out) {
   assert(isValidWidth(bits) && "bit width must be in [1, 16]");
   const uint64_t mask = lowMask(bits);
   for (int64_t r = 0; r < rows; ++r) {

@@ -7,6 +7,7 @@
 
 #include "quant/Support/Rounding.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -56,6 +57,7 @@ float mlir::qnt::roundHalfToEven(float x) {
 
 int32_t mlir::qnt::quantizeToInt(float x, float scale, int32_t zeroPoint,
                                  int32_t qmin, int32_t qmax) {
+  assert(qmin <= qmax && "empty quantization range");
   float quotient = scale == 0.0f ? 0.0f : x / scale;
   if (std::isnan(quotient))
     quotient = 0.0f;
@@ -85,8 +87,8 @@ uint16_t mlir::qnt::floatToHalfBits(float x) {
   if (exponent >= -14) {
     // Normal range. A carry out of the mantissa increments the exponent,
     // which also turns values that round past 65504 into infinity.
-    uint32_t half = (static_cast<uint32_t>(exponent + 15) << 10) |
-                    (mantissa >> 13);
+    uint32_t half =
+        (static_cast<uint32_t>(exponent + 15) << 10) | (mantissa >> 13);
     const uint32_t rest = mantissa & 0x1FFF;
     if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
       ++half;
@@ -99,8 +101,7 @@ uint16_t mlir::qnt::floatToHalfBits(float x) {
     return sign;
   const uint32_t significand = mantissa | 0x800000;
   const unsigned shift = static_cast<unsigned>(-exponent - 1); // 14..24
-  return static_cast<uint16_t>(sign |
-                               shiftRightRoundEven(significand, shift));
+  return static_cast<uint16_t>(sign | shiftRightRoundEven(significand, shift));
 }
 
 float mlir::qnt::halfBitsToFloat(uint16_t bits) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -34,8 +35,8 @@ std::vector<uint8_t> referencePack(const std::vector<int32_t> &codes,
   return out;
 }
 
-std::vector<int32_t> randomCodes(std::mt19937 &rng, size_t count,
-                                 unsigned bits, bool isSigned) {
+std::vector<int32_t> randomCodes(std::mt19937 &rng, size_t count, unsigned bits,
+                                 bool isSigned) {
   const int32_t lo = isSigned ? -(1 << (bits - 1)) : 0;
   const int32_t hi = isSigned ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
   std::uniform_int_distribution<int32_t> dist(lo, hi);
@@ -231,9 +232,9 @@ TEST(BitPackingTest, RandomRoundTripAllWidths) {
           // readCode agrees with packCodes, code by code.
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t i = 0; i < rowLength; ++i)
-              ASSERT_EQ(readCode(packed.data() + r * rowBytes, i, bits,
-                                 isSigned),
-                        codes[static_cast<size_t>(r * rowLength + i)]);
+              ASSERT_EQ(
+                  readCode(packed.data() + r * rowBytes, i, bits, isSigned),
+                  codes[static_cast<size_t>(r * rowLength + i)]);
 
           // writeCode in a scrambled order into a zeroed buffer reproduces
           // packCodes exactly.
@@ -257,8 +258,8 @@ TEST(BitPackingTest, RandomRoundTripAllWidths) {
             const int64_t i = static_cast<int64_t>(k) % rowLength;
             writeCode(overwritten.data() + r * rowBytes, i, bits, codes[k]);
           }
-          const unsigned usedBits = static_cast<unsigned>(
-              (rowLength * bits) % 8);
+          const unsigned usedBits =
+              static_cast<unsigned>((rowLength * bits) % 8);
           for (int64_t r = 0; r < rows; ++r) {
             for (int64_t b = 0; b < rowBytes; ++b) {
               const size_t at = static_cast<size_t>(r * rowBytes + b);
@@ -281,7 +282,8 @@ TEST(BitPackingTest, WriteCodePreservesNeighbours) {
     const int64_t rowLength = 29;
     std::vector<int32_t> codes =
         randomCodes(rng, static_cast<size_t>(rowLength), bits, false);
-    std::vector<uint8_t> row(static_cast<size_t>(packedRowBytes(rowLength, bits)));
+    std::vector<uint8_t> row(
+        static_cast<size_t>(packedRowBytes(rowLength, bits)));
     packCodes(codes.data(), 1, rowLength, bits, row.data());
     std::uniform_int_distribution<int32_t> value(0, (1 << bits) - 1);
     for (int step = 0; step < 200; ++step) {
@@ -318,6 +320,28 @@ TEST(BitPackingTest, SignExtension) {
     EXPECT_EQ(back[1], (1 << bits) - 1);
     EXPECT_EQ(back[2], 0);
     EXPECT_EQ(back[3], maxCode);
+  }
+}
+
+TEST(BitPackingTest, ExactSizeBuffers) {
+  // Rows packed into exactly-sized heap buffers: a read or write past the end
+  // shows up under AddressSanitizer.
+  std::mt19937 rng(5);
+  for (unsigned bits = 1; bits <= 16; ++bits) {
+    for (int64_t rowLength : {1, 3, 7, 13, 33}) {
+      const std::vector<int32_t> codes =
+          randomCodes(rng, static_cast<size_t>(rowLength), bits, true);
+      const size_t rowBytes =
+          static_cast<size_t>(packedRowBytes(rowLength, bits));
+      std::unique_ptr<uint8_t[]> row(new uint8_t[rowBytes]);
+      packCodes(codes.data(), 1, rowLength, bits, row.get());
+      std::unique_ptr<int32_t[]> back(new int32_t[codes.size()]);
+      unpackCodes(row.get(), 1, rowLength, bits, true, back.get());
+      EXPECT_EQ(back[codes.size() - 1], codes.back());
+      EXPECT_EQ(readCode(row.get(), rowLength - 1, bits, true), codes.back());
+      writeCode(row.get(), rowLength - 1, bits, 0);
+      EXPECT_EQ(readCode(row.get(), rowLength - 1, bits, true), 0);
+    }
   }
 }
 

@@ -66,7 +66,8 @@ TEST(LookupTest, NF4ExactAndMidpoints) {
     const double midpoint =
         (static_cast<double>(kNF4Values[i]) + kNF4Values[i + 1]) / 2;
     const float mid = static_cast<float>(midpoint);
-    for (float x : {std::nextafter(mid, -kInf), mid, std::nextafter(mid, kInf)}) {
+    for (float x :
+         {std::nextafter(mid, -kInf), mid, std::nextafter(mid, kInf)}) {
       const int32_t expected = static_cast<double>(x) > midpoint ? i + 1 : i;
       EXPECT_EQ(nearestIndex(kNF4Values, 16, x), expected)
           << "x = " << x << " between entries " << i << " and " << i + 1;
@@ -157,7 +158,8 @@ TEST(LookupTest, MatchesBruteForceOnRandomTables) {
     for (float &v : table)
       v = std::round(value(rng) * 64.0f) / 64.0f; // Coarse grid: many ties.
     for (int q = 0; q < 100; ++q) {
-      const float x = q % 2 ? value(rng) : std::round(value(rng) * 128.0f) / 128.0f;
+      const float x =
+          q % 2 ? value(rng) : std::round(value(rng) * 128.0f) / 128.0f;
       int32_t expected = 0;
       double bestDistance = std::fabs(static_cast<double>(table[0]) - x);
       for (size_t i = 1; i < table.size(); ++i) {
@@ -167,9 +169,9 @@ TEST(LookupTest, MatchesBruteForceOnRandomTables) {
           expected = static_cast<int32_t>(i);
         }
       }
-      ASSERT_EQ(nearestIndex(table.data(), static_cast<int64_t>(table.size()),
-                             x),
-                expected);
+      ASSERT_EQ(
+          nearestIndex(table.data(), static_cast<int64_t>(table.size()), x),
+          expected);
     }
   }
 }

@@ -29,7 +29,8 @@ float fromBits(uint32_t u) {
 
 /// Bitwise float equality, so that -0.0 differs from +0.0.
 #define EXPECT_SAME_FLOAT(actual, expected)                                    \
-  EXPECT_EQ(bitsOf(actual), bitsOf(expected)) << (actual) << " vs " << (expected)
+  EXPECT_EQ(bitsOf(actual), bitsOf(expected))                                  \
+      << (actual) << " vs " << (expected)
 
 const float kInf = std::numeric_limits<float>::infinity();
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -241,8 +242,7 @@ TEST(RoundingTest, HalfRoundingAndOverflow) {
   // Normal ties: 1 + 2^-11 is halfway between 0x3C00 and 0x3C01.
   EXPECT_EQ(floatToHalfBits(1.0f + std::ldexp(1.0f, -11)), 0x3C00);
   EXPECT_EQ(floatToHalfBits(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
-  EXPECT_EQ(floatToHalfBits(std::nextafter(1.0f + std::ldexp(1.0f, -11),
-                                           2.0f)),
+  EXPECT_EQ(floatToHalfBits(std::nextafter(1.0f + std::ldexp(1.0f, -11), 2.0f)),
             0x3C01);
   // Subnormal ties: 2^-25 is halfway between 0 and 2^-24.
   EXPECT_EQ(floatToHalfBits(std::ldexp(1.0f, -25)), 0x0000);
@@ -299,11 +299,12 @@ TEST(RoundingTest, HalfEncodeMatchesReference) {
   // and its neighbours, plus random floats of any magnitude.
   for (uint32_t h = 0; h < 0x7C00; ++h) {
     const double lo = referenceHalf(static_cast<uint16_t>(h));
-    const double hi = h + 1 < 0x7C00 ? referenceHalf(static_cast<uint16_t>(h + 1))
-                                     : 65536.0;
+    const double hi =
+        h + 1 < 0x7C00 ? referenceHalf(static_cast<uint16_t>(h + 1)) : 65536.0;
     const float mid = static_cast<float>((lo + hi) / 2);
     ASSERT_EQ(static_cast<double>(mid), (lo + hi) / 2);
-    for (float x : {mid, std::nextafter(mid, 0.0f), std::nextafter(mid, kInf)}) {
+    for (float x :
+         {mid, std::nextafter(mid, 0.0f), std::nextafter(mid, kInf)}) {
       ASSERT_EQ(floatToHalfBits(x), referenceFloatToHalf(x)) << x;
       ASSERT_EQ(floatToHalfBits(-x), referenceFloatToHalf(-x)) << -x;
     }
@@ -311,7 +312,8 @@ TEST(RoundingTest, HalfEncodeMatchesReference) {
   for (int i = 0; i < 300000; ++i) {
     float x = fromBits(anyBits(rng));
     if (i % 2)
-      x = fromBits((anyBits(rng) & 0x80FFFFFF) | ((96 + anyBits(rng) % 50) << 23));
+      x = fromBits((anyBits(rng) & 0x80FFFFFF) |
+                   ((96 + anyBits(rng) % 50) << 23));
     if (std::isnan(x))
       continue;
     ASSERT_EQ(floatToHalfBits(x), referenceFloatToHalf(x)) << x;
@@ -359,14 +361,14 @@ TEST(RoundingTest, BFloat16KnownPatterns) {
 
 TEST(RoundingTest, BFloat16NaN) {
   // NaNs whose payload lies only in the dropped bits must stay NaN.
-  for (uint32_t u : {0x7F800001u, 0xFF800001u, 0x7FC00000u, 0x7F80FFFFu,
-                     0xFFFFFFFFu}) {
+  for (uint32_t u :
+       {0x7F800001u, 0xFF800001u, 0x7FC00000u, 0x7F80FFFFu, 0xFFFFFFFFu}) {
     const uint16_t b = floatToBFloat16Bits(fromBits(u));
     EXPECT_EQ(b & 0x7F80, 0x7F80) << std::hex << u;
     EXPECT_NE(b & 0x007F, 0) << std::hex << u;
     EXPECT_NE(b & 0x0040, 0) << "quiet bit " << std::hex << u;
-    EXPECT_EQ(static_cast<uint32_t>(b >> 15), u >> 31) << "sign " << std::hex
-                                                         << u;
+    EXPECT_EQ(static_cast<uint32_t>(b >> 15), u >> 31)
+        << "sign " << std::hex << u;
     EXPECT_TRUE(std::isnan(bfloat16BitsToFloat(b)));
   }
 }
