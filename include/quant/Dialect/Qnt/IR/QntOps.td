@@ -33,6 +33,8 @@ def Qnt_ConstantOp : Qnt_Op<"constant", [ConstantLike, Pure]> {
   let results = (outs Qnt_EncodedTensor:$result);
   let assemblyFormat = "$parts attr-dict `:` type($result)";
   let hasVerifier = 1;
+  // ConstantLike ops must fold (m_Constant asserts it).
+  let hasFolder = 1;
 }
 
 def Qnt_QuantizeOp : Qnt_Op<"quantize", [Pure]> {
@@ -113,8 +115,9 @@ def Qnt_MatmulOp : Qnt_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
   let results = (outs Qnt_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $weight (`bias` `(` $bias^ `)`)? (`residual` `(` $residual^ `)`)?
-    attr-dict `:` `(` type($lhs) `,` type($weight)
-    (`,` type($bias)^)? (`,` type($residual)^)? `)` `->` type($result)
+    attr-dict `:` `(` type($lhs) `,` type($weight) ``
+    custom<EpilogueTypes>(ref($bias), ref($residual), type($bias),
+                          type($residual)) `)` `->` type($result)
   }];
   let hasVerifier = 1;
 }
