@@ -98,8 +98,7 @@ static int64_t normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-SmallVector<int64_t>
-Granularity::getBlockShape(ArrayRef<int64_t> shape) const {
+SmallVector<int64_t> Granularity::getBlockShape(ArrayRef<int64_t> shape) const {
   int64_t rank = shape.size();
   switch (kind) {
   case Kind::Tensor:
@@ -120,8 +119,7 @@ Granularity::getBlockShape(ArrayRef<int64_t> shape) const {
   llvm_unreachable("unknown granularity kind");
 }
 
-SmallVector<int64_t>
-Granularity::getParamShape(ArrayRef<int64_t> shape) const {
+SmallVector<int64_t> Granularity::getParamShape(ArrayRef<int64_t> shape) const {
   SmallVector<int64_t> blockShape = getBlockShape(shape);
   SmallVector<int64_t> paramShape;
   for (auto [extent, blockExtent] : llvm::zip_equal(shape, blockShape))
@@ -139,8 +137,7 @@ Granularity::verify(function_ref<InFlightDiagnostic()> emitError) const {
       return emitError() << "block granularity needs at least one extent";
     for (int64_t extent : block)
       if (extent <= 0)
-        return emitError() << "block extents must be positive, got "
-                           << extent;
+        return emitError() << "block extents must be positive, got " << extent;
   }
   if ((kind == Kind::Channel || kind == Kind::Group) && axis < -1)
     return emitError() << "axis must be non-negative or -1 (innermost), got "
@@ -167,11 +164,10 @@ Granularity::verify(ArrayRef<int64_t> shape,
 }
 
 llvm::hash_code mlir::qnt::hash_value(const Granularity &granularity) {
-  return llvm::hash_combine(
-      static_cast<int>(granularity.kind), granularity.axis,
-      granularity.groupSize,
-      llvm::hash_combine_range(granularity.block.begin(),
-                               granularity.block.end()));
+  return llvm::hash_combine(static_cast<int>(granularity.kind),
+                            granularity.axis, granularity.groupSize,
+                            llvm::hash_combine_range(granularity.block.begin(),
+                                                     granularity.block.end()));
 }
 
 raw_ostream &mlir::qnt::operator<<(raw_ostream &os,
@@ -207,14 +203,14 @@ FailureOr<Granularity> mlir::qnt::parseGranularity(AsmParser &parser) {
     return Granularity::perTensor();
   SmallVector<int64_t> values;
   auto parseInts = [&]() -> ParseResult {
-    return parser.parseCommaSeparatedList(
-        AsmParser::Delimiter::Paren, [&]() -> ParseResult {
-          int64_t value;
-          if (parser.parseInteger(value))
-            return failure();
-          values.push_back(value);
-          return success();
-        });
+    return parser.parseCommaSeparatedList(AsmParser::Delimiter::Paren,
+                                          [&]() -> ParseResult {
+                                            int64_t value;
+                                            if (parser.parseInteger(value))
+                                              return failure();
+                                            values.push_back(value);
+                                            return success();
+                                          });
   };
   if (keyword == "per_channel") {
     if (parseInts())
@@ -290,23 +286,22 @@ SmallVector<PartInfo> UniformAttr::getParts(ArrayRef<int64_t> shape) const {
   MLIRContext *ctx = getContext();
   SmallVector<int64_t> paramShape = getGranularity().getParamShape(shape);
   SmallVector<PartInfo> parts;
-  parts.push_back(makePart("codes", getPackedShape(shape, getBits()),
-                           i8Type(ctx)));
+  parts.push_back(
+      makePart("codes", getPackedShape(shape, getBits()), i8Type(ctx)));
   if (isDoubleQuantized()) {
     parts.push_back(makePart("scale_codes",
                              getPackedShape(paramShape, getScaleBits()),
                              i8Type(ctx)));
-    int64_t superGroups = llvm::divideCeil(getNumElements(paramShape),
-                                           getScaleGroupSize());
+    int64_t superGroups =
+        llvm::divideCeil(getNumElements(paramShape), getScaleGroupSize());
     parts.push_back(
         makePart("scale_scales", {superGroups}, Float32Type::get(ctx)));
   } else {
     parts.push_back(makePart("scales", paramShape, getScaleType()));
   }
   if (!getSymmetric())
-    parts.push_back(makePart("zero_points",
-                             getPackedShape(paramShape, getBits()),
-                             i8Type(ctx)));
+    parts.push_back(makePart(
+        "zero_points", getPackedShape(paramShape, getBits()), i8Type(ctx)));
   return parts;
 }
 
@@ -329,9 +324,8 @@ unsigned UniformAttr::getNumCodeParts(ArrayRef<int64_t>) const { return 1; }
 SmallVector<PartInfo> MinifloatAttr::getParts(ArrayRef<int64_t> shape) const {
   MLIRContext *ctx = getContext();
   SmallVector<PartInfo> parts;
-  parts.push_back(makePart("codes",
-                           getPackedShape(shape, getFormat().getWidth()),
-                           i8Type(ctx)));
+  parts.push_back(makePart(
+      "codes", getPackedShape(shape, getFormat().getWidth()), i8Type(ctx)));
   if (isScaled())
     parts.push_back(makePart("scales", getGranularity().getParamShape(shape),
                              getStoredPartType(getScaleType())));
@@ -396,10 +390,10 @@ SmallVector<PartInfo> CodebookAttr::getParts(ArrayRef<int64_t> shape) const {
   llvm::append_range(indexShape, getPackedShape(vectorShape, getIndexBits()));
   SmallVector<PartInfo> parts;
   parts.push_back(makePart("indices", indexShape, i8Type(getContext())));
-  parts.push_back(makePart(
-      "codebooks",
-      {int64_t(getStages()), int64_t(getEntries()), int64_t(getDim())},
-      getCodebookType()));
+  parts.push_back(
+      makePart("codebooks",
+               {int64_t(getStages()), int64_t(getEntries()), int64_t(getDim())},
+               getCodebookType()));
   if (getScaleType())
     parts.push_back(makePart("scales", {shape.front()}, getScaleType()));
   return parts;
@@ -486,8 +480,8 @@ uint64_t SparseAttr::getStorageBits(ArrayRef<int64_t> shape) const {
   uint64_t rows = getNumRows(shape);
   switch (getKind()) {
   case SparsityKind::NM:
-    return bits + uint64_t(getNumElements(valueShape)) *
-                      getSparsePositionBits(*this);
+    return bits +
+           uint64_t(getNumElements(valueShape)) * getSparsePositionBits(*this);
   case SparsityKind::Bitmap:
     return bits + uint64_t(getNumElements(shape)) + (rows + 1) * 32;
   case SparsityKind::CSR:
@@ -506,8 +500,8 @@ SmallVector<PartInfo> OutliersAttr::getParts(ArrayRef<int64_t> shape) const {
   SmallVector<PartInfo> parts;
   appendPrefixedParts(parts, "base",
                       cast<EncodingAttrInterface>(getBase()).getParts(shape));
-  parts.push_back(makePart("outlier_row_offsets", {getNumRows(shape) + 1},
-                           i32Type(ctx)));
+  parts.push_back(
+      makePart("outlier_row_offsets", {getNumRows(shape) + 1}, i32Type(ctx)));
   parts.push_back(makePart("outlier_cols", {getNnz()}, i32Type(ctx)));
   parts.push_back(makePart("outlier_values", {getNnz()}, getValueType()));
   return parts;

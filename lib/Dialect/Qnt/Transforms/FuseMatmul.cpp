@@ -112,7 +112,8 @@ static FailureOr<Epilogue> matchEpilogue(linalg::GenericOp generic,
       generic.getNumParallelLoops() != generic.getNumLoops() ||
       generic.getNumLoops() != 2)
     return failure();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, generic.getContext());
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(2, generic.getContext());
   AffineMap biasMap = AffineMap::get(
       2, 0, getAffineDimExpr(1, generic.getContext()), generic.getContext());
   if (generic.getIndexingMapsArray().back() != identity)
@@ -134,9 +135,10 @@ static FailureOr<Epilogue> matchEpilogue(linalg::GenericOp generic,
 
   Epilogue epilogue = sofar;
   // Stage 0: bias may come next, 1: activation, 2: residual, 3: done.
-  int stage = epilogue.residual ? 3 : epilogue.activation != Activation::None ? 2
-              : epilogue.bias                                     ? 1
-                                                                  : 0;
+  int stage = epilogue.residual                         ? 3
+              : epilogue.activation != Activation::None ? 2
+              : epilogue.bias                           ? 1
+                                                        : 0;
   auto otherOperand = [&](Value lhs, Value rhs) -> Value {
     return lhs == current ? rhs : rhs == current ? lhs : Value();
   };
@@ -235,8 +237,7 @@ struct FuseDequantizeMatmul : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
-struct QntFuseMatmulPass
-    : qnt::impl::QntFuseMatmulPassBase<QntFuseMatmulPass> {
+struct QntFuseMatmulPass : qnt::impl::QntFuseMatmulPassBase<QntFuseMatmulPass> {
   using Base::Base;
   void runOnOperation() override;
 };
