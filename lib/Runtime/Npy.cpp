@@ -33,8 +33,8 @@ struct DtypeInfo {
 /// Supported dtypes, keyed by kind and size; the byte-order character is
 /// handled separately.
 const DtypeInfo kDtypes[] = {
-    {"<f2", 2}, {"<f4", 4}, {"<f8", 8}, {"|i1", 1},  {"|u1", 1},
-    {"<i2", 2}, {"<u2", 2}, {"<i4", 4}, {"<u4", 4},  {"<i8", 8},
+    {"<f2", 2}, {"<f4", 4}, {"<f8", 8}, {"|i1", 1},   {"|u1", 1},
+    {"<i2", 2}, {"<u2", 2}, {"<i4", 4}, {"<u4", 4},   {"<i8", 8},
     {"<u8", 8}, {"|b1", 1}, {"<c8", 8}, {"<c16", 16},
 };
 
@@ -309,8 +309,7 @@ Result<NpyArray> mlir::qnt::rt::parseNpy(const void *data, size_t size) {
     return R::failure("truncated .npy file: header declares " +
                       std::to_string(headerLen) + " bytes but only " +
                       std::to_string(size - prefix) + " follow");
-  std::string header(reinterpret_cast<const char *>(bytes + prefix),
-                     headerLen);
+  std::string header(reinterpret_cast<const char *>(bytes + prefix), headerLen);
   if (header.find('\0') != std::string::npos)
     return R::failure("corrupt header: contains a NUL byte");
 
@@ -359,9 +358,10 @@ Result<std::string> mlir::qnt::rt::serializeNpy(const NpyArray &array) {
   const DtypeInfo *info = lookupDtype(array.dtype);
 
   // Keys in sorted order, values as Python's repr, like numpy.
-  std::string dict = std::string("{'descr': '") + info->canonical +
-                     "', 'fortran_order': False, 'shape': " +
-                     describeShape(array.shape) + ", }";
+  std::string dict =
+      std::string("{'descr': '") + info->canonical +
+      "', 'fortran_order': False, 'shape': " + describeShape(array.shape) +
+      ", }";
   if (!array.shape.empty())
     dict.append(kGrowthAxisMaxDigits - std::to_string(array.shape[0]).size(),
                 ' ');
@@ -390,15 +390,14 @@ Result<std::string> mlir::qnt::rt::serializeNpy(const NpyArray &array) {
   return out;
 }
 
-Status mlir::qnt::rt::writeNpy(const std::string &path,
-                               const NpyArray &array) {
+Status mlir::qnt::rt::writeNpy(const std::string &path, const NpyArray &array) {
   Result<std::string> image = serializeNpy(array);
   if (!image)
     return Status::failure(path + ": " + image.getError());
   FILE *file = std::fopen(path.c_str(), "wb");
   if (!file)
-    return Status::failure(path + ": cannot open for writing: " +
-                           std::strerror(errno));
+    return Status::failure(
+        path + ": cannot open for writing: " + std::strerror(errno));
   size_t written = std::fwrite(image->data(), 1, image->size(), file);
   bool closeFailed = std::fclose(file) != 0;
   if (written != image->size() || closeFailed) {

@@ -54,8 +54,9 @@ FailureOr<std::string> resolveFeatures(const TargetSpec &spec, bool isHost,
                                        const llvm::MCSubtargetInfo &sti,
                                        Location loc) {
   SmallVector<StringRef> items;
-  StringRef(spec.features).split(items, ',', /*MaxSplit=*/-1,
-                                 /*KeepEmpty=*/false);
+  StringRef(spec.features)
+      .split(items, ',', /*MaxSplit=*/-1,
+             /*KeepEmpty=*/false);
   SmallVector<std::string> resolved;
   for (StringRef item : items) {
     item = item.trim();
@@ -76,18 +77,17 @@ FailureOr<std::string> resolveFeatures(const TargetSpec &spec, bool isHost,
       continue;
     }
     if (item[0] != '+' && item[0] != '-')
-      return emitError(loc) << "bad feature string '" << spec.features
-                            << "': '" << item
-                            << "' must start with '+' or '-'";
+      return emitError(loc) << "bad feature string '" << spec.features << "': '"
+                            << item << "' must start with '+' or '-'";
     StringRef name = item.drop_front();
     bool known = llvm::any_of(
         sti.getAllProcessorFeatures(),
         [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; });
     if (!known)
-      return emitError(loc) << "bad feature string '" << spec.features
-                            << "': unknown feature '" << name
-                            << "' for target '" << sti.getTargetTriple().str()
-                            << "'";
+      return emitError(loc)
+             << "bad feature string '" << spec.features
+             << "': unknown feature '" << name << "' for target '"
+             << sti.getTargetTriple().str() << "'";
     resolved.push_back(item.str());
   }
   return llvm::join(resolved, ",");
@@ -198,7 +198,8 @@ mlir::qnt::createTargetMachine(const TargetSpec &spec, Location loc) {
   if (!spec.triple.empty() && spec.triple != "host")
     triple = llvm::Triple(llvm::Triple::normalize(spec.triple));
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return emitError(loc) << "unknown target triple '" << spec.triple
                           << "': " << error;
@@ -303,8 +304,8 @@ LogicalResult mlir::qnt::emitObjectFile(ModuleOp module, const TargetSpec &spec,
     result = emitObject(module, spec, os);
     os.flush();
     if (succeeded(result) && os.has_error()) {
-      result = emitError(module.getLoc()) << "cannot write '" << path
-                                          << "': " << os.error().message();
+      result = emitError(module.getLoc())
+               << "cannot write '" << path << "': " << os.error().message();
       os.clear_error();
     }
   }
@@ -326,8 +327,7 @@ std::optional<std::string> mlir::qnt::findLinkerDriver() {
   if (llvm::sys::fs::can_execute(preferred))
     return std::string(preferred);
   for (StringRef name : {"clang-22", "clang", "cc"})
-    if (llvm::ErrorOr<std::string> path =
-            llvm::sys::findProgramByName(name))
+    if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(name))
       return *path;
   return std::nullopt;
 }
@@ -354,13 +354,12 @@ LogicalResult link(ArrayRef<std::string> objects, StringRef output,
                    std::string *errorMessage) {
   StringRef what = shared ? "shared library" : "executable";
   if (objects.empty())
-    return fail(errorMessage, "cannot link " + what + " '" + output +
-                                  "': no input objects");
+    return fail(errorMessage,
+                "cannot link " + what + " '" + output + "': no input objects");
   for (const std::string &object : objects)
     if (!llvm::sys::fs::exists(object))
       return fail(errorMessage, "cannot link " + what + " '" + output +
-                                    "': input '" + object +
-                                    "' does not exist");
+                                    "': input '" + object + "' does not exist");
   std::optional<std::string> driver = findLinkerDriver();
   if (!driver)
     return fail(errorMessage,
@@ -372,9 +371,10 @@ LogicalResult link(ArrayRef<std::string> objects, StringRef output,
   llvm::Expected<llvm::sys::fs::TempFile> temp =
       llvm::sys::fs::TempFile::create(output + "-%%%%%%.tmp");
   if (!temp)
-    return fail(errorMessage, "cannot create a temporary file next to '" +
-                                  output +
-                                  "': " + llvm::toString(temp.takeError()));
+    return fail(errorMessage, "cannot link " + what + " '" + output +
+                                  "': cannot create a temporary file in its "
+                                  "directory: " +
+                                  llvm::toString(temp.takeError()));
   SmallString<128> logPath;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("quant-link", "log", logPath)) {
@@ -398,10 +398,9 @@ LogicalResult link(ArrayRef<std::string> objects, StringRef output,
                                           StringRef(logPath)};
   std::string execError;
   bool execFailed = false;
-  int rc = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt,
-                                     redirects, /*SecondsToWait=*/0,
-                                     /*MemoryLimit=*/0, &execError,
-                                     &execFailed);
+  int rc = llvm::sys::ExecuteAndWait(
+      *driver, argRefs, std::nullopt, redirects, /*SecondsToWait=*/0,
+      /*MemoryLimit=*/0, &execError, &execFailed);
 
   std::string log;
   if (llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
@@ -418,13 +417,13 @@ LogicalResult link(ArrayRef<std::string> objects, StringRef output,
         cmd << ' ';
       llvm::sys::printArg(cmd, arg, /*Quote=*/true);
     }
-    std::string status =
-        execFailed ? "could not be run (" + execError + ")"
-        : rc < 0   ? "crashed (" + execError + ")"
-                   : "failed with exit code " + std::to_string(rc);
-    return fail(errorMessage, "linking " + what + " '" + output + "': " +
-                                  llvm::sys::path::filename(*driver) + " " +
-                                  status + "\ncommand: " + commandLine +
+    std::string status = execFailed ? "could not be run (" + execError + ")"
+                         : rc < 0
+                             ? "crashed (" + execError + ")"
+                             : "failed with exit code " + std::to_string(rc);
+    return fail(errorMessage, "linking " + what + " '" + output +
+                                  "': " + llvm::sys::path::filename(*driver) +
+                                  " " + status + "\ncommand: " + commandLine +
                                   (log.empty() ? "" : "\n" + log));
   }
   if (llvm::Error error = temp->keep(output)) {

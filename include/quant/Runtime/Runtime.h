@@ -32,10 +32,9 @@ QUANT_RT_EXPORT void quant_rt_free(void *ptr);
 /* Calls fn(lo, hi, ctx) on disjoint contiguous chunks covering [begin, end)
  * on the process-wide pool and returns when all are done. Nested calls from
  * inside fn run inline. */
-QUANT_RT_EXPORT void quant_rt_parallel_for(int64_t begin, int64_t end,
-                                           void (*fn)(int64_t lo, int64_t hi,
-                                                      void *ctx),
-                                           void *ctx);
+QUANT_RT_EXPORT void
+quant_rt_parallel_for(int64_t begin, int64_t end,
+                      void (*fn)(int64_t lo, int64_t hi, void *ctx), void *ctx);
 
 /* Sets the number of threads of the process-wide pool, the caller included
  * (<= 0: hardware concurrency). Call it between parallel loops. */

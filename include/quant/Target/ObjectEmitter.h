@@ -94,8 +94,7 @@ std::optional<std::string> findLinkerDriver();
 /// `output` only on success. On failure returns failure() and, if
 /// `errorMessage` is given, stores a message with the driver's exit code,
 /// its command line and its output.
-LogicalResult linkSharedLibrary(ArrayRef<std::string> objects,
-                                StringRef output,
+LogicalResult linkSharedLibrary(ArrayRef<std::string> objects, StringRef output,
                                 ArrayRef<std::string> extraArgs = {},
                                 std::string *errorMessage = nullptr);
 

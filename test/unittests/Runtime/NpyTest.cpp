@@ -62,9 +62,11 @@ TEST(NpyTest, HeaderMatchesNumpyByteForByte) {
 }
 
 TEST(NpyTest, DataStartsOn64ByteBoundary) {
-  for (std::vector<int64_t> shape :
-       {std::vector<int64_t>{}, {0}, {7}, {1, 2, 3, 4, 5, 6, 7, 8},
-        {123456789012, 0}}) {
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{},
+                                     {0},
+                                     {7},
+                                     {1, 2, 3, 4, 5, 6, 7, 8},
+                                     {123456789012, 0}}) {
     int64_t n = 1;
     for (int64_t d : shape)
       n *= d;

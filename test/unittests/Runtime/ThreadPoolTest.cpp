@@ -1,7 +1,7 @@
 //===- ThreadPoolTest.cpp - Tests for the runtime thread pool -------------===//
 
-#include "quant/Runtime/Runtime.h"
 #include "quant/Runtime/ThreadPool.h"
+#include "quant/Runtime/Runtime.h"
 
 #include "gtest/gtest.h"
 
@@ -36,14 +36,13 @@ void checkCoverage(ThreadPool &pool, int64_t begin, int64_t end) {
   EXPECT_FALSE(badChunk) << "[" << begin << ", " << end << ")";
   EXPECT_LE(chunks.load(), pool.getNumThreads());
   if (n > 0)
-    EXPECT_EQ(chunks.load(),
-              std::min<int64_t>(n, pool.getNumThreads()));
+    EXPECT_EQ(chunks.load(), std::min<int64_t>(n, pool.getNumThreads()));
   else
     EXPECT_EQ(chunks.load(), 0);
   for (int64_t i = 0; i < n; ++i)
-    ASSERT_EQ(hits[i].load(), 1) << "index " << begin + i << " of [" << begin
-                                 << ", " << end << ") with "
-                                 << pool.getNumThreads() << " threads";
+    ASSERT_EQ(hits[i].load(), 1)
+        << "index " << begin + i << " of [" << begin << ", " << end << ") with "
+        << pool.getNumThreads() << " threads";
 }
 
 TEST(ThreadPoolTest, CoversEveryIndexOnce) {

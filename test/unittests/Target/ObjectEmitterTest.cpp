@@ -98,8 +98,8 @@ protected:
           diagnostics.push_back(diag.str());
           return success();
         });
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("quant-target-test",
-                                                      scratch));
+    ASSERT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("quant-target-test", scratch));
   }
   void TearDown() override {
     handler.reset();
@@ -155,8 +155,8 @@ TEST_F(ObjectEmitterTest, EmitsLinksAndRunsHostSharedLibrary) {
 
   void *handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << dlerror();
-  auto *add = reinterpret_cast<int32_t (*)(int32_t, int32_t)>(
-      dlsym(handle, "add"));
+  auto *add =
+      reinterpret_cast<int32_t (*)(int32_t, int32_t)>(dlsym(handle, "add"));
   ASSERT_NE(add, nullptr) << dlerror();
   EXPECT_EQ(add(2, 3), 5);
   EXPECT_EQ(add(-7, 7), 0);
@@ -277,7 +277,8 @@ TEST_F(ObjectEmitterTest, EmitsObjectsForOtherTargets) {
   llvm::raw_svector_ostream os(buffer);
   ASSERT_TRUE(succeeded(emitObject(*module, spec, os))) << allDiagnostics();
   ASSERT_GE(buffer.size(), 20u);
-  EXPECT_EQ(StringRef(buffer.data(), 4), "\x7f" "ELF");
+  EXPECT_EQ(StringRef(buffer.data(), 4), "\x7f"
+                                         "ELF");
   // e_machine 183 = EM_AARCH64.
   EXPECT_EQ(static_cast<uint8_t>(buffer[18]), 183);
 }
@@ -333,8 +334,8 @@ TEST_F(ObjectEmitterTest, HostCPUNeedsTheHostArchitecture) {
   OwningOpRef<ModuleOp> module = parse(kAddModule);
   ASSERT_TRUE(module);
   TargetSpec spec;
-  spec.triple = hostIsX86() ? "aarch64-unknown-linux-gnu"
-                            : "x86_64-unknown-linux-gnu";
+  spec.triple =
+      hostIsX86() ? "aarch64-unknown-linux-gnu" : "x86_64-unknown-linux-gnu";
   std::string ir;
   llvm::raw_string_ostream os(ir);
   EXPECT_TRUE(failed(emitLLVMIR(*module, spec, os)));
@@ -362,9 +363,7 @@ TEST_F(ObjectEmitterTest, FailedObjectEmissionLeavesExistingFile) {
   OwningOpRef<ModuleOp> module = parse(kAddModule);
   ASSERT_TRUE(module);
   std::string object = path("keep.o");
-  {
-    std::ofstream(object) << "old";
-  }
+  { std::ofstream(object) << "old"; }
   TargetSpec spec;
   spec.cpu = "no-such-cpu";
   EXPECT_TRUE(failed(emitObjectFile(*module, spec, object)));
@@ -375,8 +374,8 @@ TEST_F(ObjectEmitterTest, FailedObjectEmissionLeavesExistingFile) {
   // No temporary is left behind either.
   std::error_code ec;
   int entries = 0;
-  for (llvm::sys::fs::directory_iterator it(scratch, ec), end;
-       it != end && !ec; it.increment(ec))
+  for (llvm::sys::fs::directory_iterator it(scratch, ec), end; it != end && !ec;
+       it.increment(ec))
     ++entries;
   EXPECT_EQ(entries, 1);
 }
@@ -402,9 +401,7 @@ TEST_F(ObjectEmitterTest, FailedLinkReportsCommandAndKeepsOldOutput) {
   ASSERT_TRUE(module);
   std::string object = path("undef.o"), exe = path("undef");
   ASSERT_TRUE(succeeded(emitObjectFile(*module, TargetSpec(), object)));
-  {
-    std::ofstream(exe) << "old";
-  }
+  { std::ofstream(exe) << "old"; }
   std::string error;
   EXPECT_TRUE(failed(linkExecutable({object}, exe, {}, &error)));
   EXPECT_NE(error.find("failed with exit code"), std::string::npos) << error;
@@ -417,8 +414,8 @@ TEST_F(ObjectEmitterTest, FailedLinkReportsCommandAndKeepsOldOutput) {
   EXPECT_EQ(contents, "old");
   int entries = 0;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(scratch, ec), end;
-       it != end && !ec; it.increment(ec))
+  for (llvm::sys::fs::directory_iterator it(scratch, ec), end; it != end && !ec;
+       it.increment(ec))
     ++entries;
   EXPECT_EQ(entries, 2); // undef.o and the old undef, no temporaries
 }
