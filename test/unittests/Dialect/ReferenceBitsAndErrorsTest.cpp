@@ -39,14 +39,14 @@ TEST_F(BitsPerWeightTest, Uniform) {
   EXPECT_EQ(bpw(uniform(8, true, Granularity::perChannel(0), f32()), big),
             8.0 + 32.0 / 4096.0);
   // Asymmetric adds a 4-bit zero point per group of 32.
-  EXPECT_EQ(bpw(uniform(4, false, Granularity::perGroup(1, 32), f16(), false),
-                big),
-            4.0 + 16.0 / 32.0 + 4.0 / 32.0);
+  EXPECT_EQ(
+      bpw(uniform(4, false, Granularity::perGroup(1, 32), f16(), false), big),
+      4.0 + 16.0 / 32.0 + 4.0 / 32.0);
   // Double quant: 8-bit scale codes per 64 plus an f32 per 256 scales.
-  EXPECT_EQ(bpw(uniform(4, false, Granularity::perGroup(1, 64), f16(), true, 8,
-                        256),
-                big),
-            4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0));
+  EXPECT_EQ(
+      bpw(uniform(4, false, Granularity::perGroup(1, 64), f16(), true, 8, 256),
+          big),
+      4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0));
 }
 
 TEST_F(BitsPerWeightTest, Minifloat) {
@@ -96,7 +96,7 @@ TEST_F(ReferenceErrorTest, WrongPartsAndSizes) {
       uniform(4, false, Granularity::perGroup(1, 4), f16(), false);
   SmallVector<int64_t> shape = {2, 10};
   std::vector<float> out(20);
-  Bytes codes(10), scales(12), zeros(6);
+  Bytes codes(10), scales(12), zeros(4);
   expectError(attr.referenceDecode(shape, {codes, scales}, out, emitter()),
               "expected 3 parts, got 2");
   Bytes shortScales(10);
@@ -104,8 +104,7 @@ TEST_F(ReferenceErrorTest, WrongPartsAndSizes) {
       attr.referenceDecode(shape, {codes, shortScales, zeros}, out, emitter()),
       "part 'scales' has 10 bytes, expected 12");
   expectError(attr.referenceDecode(shape, {codes, scales, zeros},
-                                   MutableArrayRef(out).drop_back(),
-                                   emitter()),
+                                   MutableArrayRef(out).drop_back(), emitter()),
               "expected an output of 20 elements, got 19");
   EXPECT_TRUE(succeeded(
       attr.referenceDecode(shape, {codes, scales, zeros}, out, emitter())));
@@ -147,25 +146,23 @@ TEST_F(ReferenceErrorTest, MalformedMetadata) {
   // Permutation entry out of range.
   auto permuted = PermutedAttr::get(
       &ctx, TernaryAttr::get(&ctx, Granularity::perTensor(), f32()), 0);
-  expectError(permuted.referenceDecode({3, 4},
-                                       {Bytes(3), scalars(f32(), {1}),
-                                        int32s({0, 3, 1})},
-                                       out, emitter()),
+  expectError(permuted.referenceDecode(
+                  {3, 4}, {Bytes(3), scalars(f32(), {1}), int32s({0, 3, 1})},
+                  out, emitter()),
               "permutation entry 3 is out of range for extent 3");
   // Codebook index beyond the entries.
   auto codebook = CodebookAttr::get(&ctx, 2, 3, 1, f32(), Type());
-  expectError(codebook.referenceDecode({3, 4},
-                                       {Bytes{0x03, 0x00, 0x00},
-                                        scalars(f32(), {0, 0, 0, 0, 0, 0})},
-                                       out, emitter()),
+  expectError(codebook.referenceDecode(
+                  {3, 4},
+                  {Bytes{0x03, 0x00, 0x00}, scalars(f32(), {0, 0, 0, 0, 0, 0})},
+                  out, emitter()),
               "codebook index 3 out of range for 3 entries");
   // A nested failure surfaces through the composite.
-  auto sparse = SparseAttr::get(
-      &ctx, SparsityKind::NM, 2, 4, -1, 0,
-      uniform(4, true, Granularity::perTensor(), f32()));
-  expectError(sparse.referenceDecode({3, 4},
-                                     {Bytes(3), Bytes(3), Bytes(3)}, out,
-                                     emitter()),
+  auto sparse =
+      SparseAttr::get(&ctx, SparsityKind::NM, 2, 4, -1, 0,
+                      uniform(4, true, Granularity::perTensor(), f32()));
+  expectError(sparse.referenceDecode({3, 4}, {Bytes(3), Bytes(3), Bytes(3)},
+                                     out, emitter()),
               "part 'values.scales' has 3 bytes, expected 4");
 }
 
@@ -173,13 +170,13 @@ TEST_F(ReferenceErrorTest, InvalidShapesAndParams) {
   PartsData parts;
   // N:M needs the axis extent to be a multiple of M.
   auto nm = SparseAttr::get(&ctx, SparsityKind::NM, 2, 4, -1, 0, Attribute());
-  expectError(nm.referenceEncode({2, 6}, std::vector<float>(12), {}, parts,
-                                 emitter()),
-              "extent 6 along axis 1 is not a multiple of M = 4");
+  expectError(
+      nm.referenceEncode({2, 6}, std::vector<float>(12), {}, parts, emitter()),
+      "extent 6 along axis 1 is not a multiple of M = 4");
   // Composites take no parameter parts.
   Bytes extra(4);
-  expectError(nm.referenceEncode({2, 8}, std::vector<float>(16), {extra},
-                                 parts, emitter()),
+  expectError(nm.referenceEncode({2, 8}, std::vector<float>(16), {extra}, parts,
+                                 emitter()),
               "expected 0 parameter parts, got 1");
   // Codebook vectors must tile the innermost axis.
   auto codebook = CodebookAttr::get(&ctx, 4, 16, 1, f16(), Type());
@@ -187,20 +184,20 @@ TEST_F(ReferenceErrorTest, InvalidShapesAndParams) {
                                        parts, emitter()),
               "innermost extent 6 is not a multiple of the vector dim 4");
   // Symmetric 1-bit codes cannot derive a scale.
-  expectError(uniform(1, true, Granularity::perTensor(), f32())
-                  .referenceEncode({4}, std::vector<float>(4), {}, parts,
-                                   emitter()),
-              "symmetric quantization needs at least 2 bits");
+  expectError(
+      uniform(1, true, Granularity::perTensor(), f32())
+          .referenceEncode({4}, std::vector<float>(4), {}, parts, emitter()),
+      "symmetric quantization needs at least 2 bits");
   // Granularity axis out of range.
   expectError(uniform(4, true, Granularity::perChannel(2), f32())
                   .referenceEncode({4, 4}, std::vector<float>(16), {}, parts,
                                    emitter()),
               "axis 2 is out of range for rank 2");
   // Rank 0.
-  expectError(uniform(4, true, Granularity::perTensor(), f32())
-                  .referenceEncode({}, std::vector<float>(1), {}, parts,
-                                   emitter()),
-              "expected a tensor of rank >= 1");
+  expectError(
+      uniform(4, true, Granularity::perTensor(), f32())
+          .referenceEncode({}, std::vector<float>(1), {}, parts, emitter()),
+      "expected a tensor of rank >= 1");
 }
 
 } // namespace

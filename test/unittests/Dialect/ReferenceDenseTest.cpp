@@ -60,15 +60,16 @@ TEST_F(UniformReferenceTest, PackUnpackIdentityAllWidths) {
           SmallVector<int64_t> paramShape = granularity.getParamShape(shape);
           Range range = rangeOf(bits, isSigned);
           PartsData parts;
-          parts.push_back(packed(
-              randomCodes(numElements(shape), range.qmin, range.qmax), shape,
-              bits));
-          parts.push_back(scalars(
-              scaleType, randomScales(*this, scaleType, numElements(paramShape))));
+          parts.push_back(
+              packed(randomCodes(numElements(shape), range.qmin, range.qmax),
+                     shape, bits));
+          parts.push_back(
+              scalars(scaleType,
+                      randomScales(*this, scaleType, numElements(paramShape))));
           if (!symmetric)
-            parts.push_back(packed(randomCodes(numElements(paramShape),
-                                               range.qmin, range.qmax),
-                                   paramShape, bits));
+            parts.push_back(packed(
+                randomCodes(numElements(paramShape), range.qmin, range.qmax),
+                paramShape, bits));
           expectPartSizes(attr, shape, parts);
           std::vector<float> values = decode(attr, shape, parts);
           PartsData again = encode(attr, shape, values, refs(parts, 1));
@@ -101,14 +102,13 @@ TEST_F(UniformReferenceTest, PackUnpackIdentityDoubleQuant) {
     // Decode is float(q - z) * (scale_code * scale_scale).
     std::vector<int32_t> codes = unpacked(parts[0], shape, 4, false);
     std::vector<int32_t> scaleCodes = unpacked(parts[1], paramShape, 6, false);
-    std::vector<int32_t> zeros =
-        symmetric ? std::vector<int32_t>(30, 8)
-                  : unpacked(parts[3], paramShape, 4, false);
+    std::vector<int32_t> zeros = symmetric
+                                     ? std::vector<int32_t>(30, 8)
+                                     : unpacked(parts[3], paramShape, 4, false);
     for (int64_t r = 0; r < 5; ++r) {
       for (int64_t c = 0; c < 22; ++c) {
         int64_t p = r * 6 + c / 4;
-        float scale =
-            float(scaleCodes[p]) * readScalar(parts[2], f32(), p / 8);
+        float scale = float(scaleCodes[p]) * readScalar(parts[2], f32(), p / 8);
         EXPECT_EQ(values[r * 22 + c],
                   float(codes[r * 22 + c] - zeros[p]) * scale);
       }
@@ -138,24 +138,25 @@ TEST_F(UniformReferenceTest, DerivedParametersReproduceCodes) {
 }
 
 /// Checks |decode(encode(x)) - x| <= s / 2 for the scale of each element's
-/// block, reading the stored scales.
+/// block, reading the stored scales. `scaleRounding` is the relative rounding
+/// error of the scale type: a scale rounded down clips the block extremes by
+/// up to (qmax - qmin) * s * scaleRounding more.
 void expectWithinHalfStep(ReferenceTest &test, UniformAttr attr,
-                          ArrayRef<int64_t> shape, ArrayRef<float> values) {
+                          ArrayRef<int64_t> shape, ArrayRef<float> values,
+                          float scaleRounding = 0.0f) {
   PartsData parts = test.encode(attr, shape, values);
   test.expectPartSizes(attr, shape, parts);
   std::vector<float> decoded = test.decode(attr, shape, parts);
-  SmallVector<int64_t> blockShape =
-      attr.getGranularity().getBlockShape(shape);
-  SmallVector<int64_t> paramShape =
-      attr.getGranularity().getParamShape(shape);
+  SmallVector<int64_t> blockShape = attr.getGranularity().getBlockShape(shape);
+  SmallVector<int64_t> paramShape = attr.getGranularity().getParamShape(shape);
   int64_t numParams = numElements(paramShape);
   std::vector<float> scales(numParams);
   for (int64_t p = 0; p < numParams; ++p) {
     if (attr.isDoubleQuantized()) {
       std::vector<int32_t> codes =
           unpacked(parts[1], paramShape, attr.getScaleBits(), false);
-      scales[p] = float(codes[p]) *
-                  readScalar(parts[2], test.f32(), p / attr.getScaleGroupSize());
+      scales[p] = float(codes[p]) * readScalar(parts[2], test.f32(),
+                                               p / attr.getScaleGroupSize());
     } else {
       scales[p] = readScalar(parts[1], attr.getScaleType(), p);
     }
@@ -169,7 +170,9 @@ void expectWithinHalfStep(ReferenceTest &test, UniformAttr attr,
       p += (coord / blockShape[d]) * stride;
       stride *= paramShape[d];
     }
-    float tolerance = 0.5f * scales[p] * 1.001f + 1e-6f;
+    float levels = float((1 << attr.getBits()) - 1);
+    float tolerance =
+        0.5f * scales[p] * 1.0001f + levels * scales[p] * scaleRounding + 1e-6f;
     EXPECT_LE(std::fabs(decoded[i] - values[i]), tolerance)
         << "element " << i << " value " << values[i] << " scale " << scales[p];
   }
@@ -182,8 +185,8 @@ TEST_F(UniformReferenceTest, QuantizeDequantizeWithinHalfStep) {
   for (int64_t c = 0; c < 16; ++c)
     values[2 * 37 + c] = 0.0f;
   SmallVector<Granularity> granularities = {
-      Granularity::perTensor(), Granularity::perChannel(0),
-      Granularity::perChannel(1), Granularity::perGroup(1, 16),
+      Granularity::perTensor(),      Granularity::perChannel(0),
+      Granularity::perChannel(1),    Granularity::perGroup(1, 16),
       Granularity::perGroup(-1, 16), Granularity::perGroup(0, 4),
       Granularity::blocked({4, 8})};
   for (const Granularity &granularity : granularities) {
@@ -191,28 +194,30 @@ TEST_F(UniformReferenceTest, QuantizeDequantizeWithinHalfStep) {
       for (bool isSigned : {true, false}) {
         for (bool symmetric : {true, false}) {
           SCOPED_TRACE(::testing::Message()
-                       << toString(granularity) << " bits " << bits << " signed "
-                       << isSigned << " symmetric " << symmetric);
+                       << toString(granularity) << " bits " << bits
+                       << " signed " << isSigned << " symmetric " << symmetric);
+          expectWithinHalfStep(
+              *this, uniform(bits, isSigned, granularity, f32(), symmetric),
+              shape, values);
+          // f16 scales: the rounded scale is what quantizes.
           expectWithinHalfStep(
               *this, uniform(bits, isSigned, granularity, f16(), symmetric),
-              shape, values);
+              shape, values, 0x1p-11f);
         }
       }
     }
   }
   // Double quantization: the quantized scale is what quantizes.
-  expectWithinHalfStep(*this,
-                       uniform(4, true, Granularity::perGroup(1, 8), f16(),
-                               true, 8, 5),
-                       shape, values);
-  expectWithinHalfStep(*this,
-                       uniform(4, false, Granularity::perGroup(1, 8), f16(),
-                               false, 8, 5),
-                       shape, values);
+  expectWithinHalfStep(
+      *this, uniform(4, true, Granularity::perGroup(1, 8), f16(), true, 8, 5),
+      shape, values);
+  expectWithinHalfStep(
+      *this, uniform(4, false, Granularity::perGroup(1, 8), f16(), false, 8, 5),
+      shape, values);
   // Rank 3 and rank 1.
   expectWithinHalfStep(*this,
                        uniform(4, true, Granularity::perGroup(2, 5), bf16()),
-                       {3, 2, 11}, randomValues(66, -1.0f, 1.0f));
+                       {3, 2, 11}, randomValues(66, -1.0f, 1.0f), 0x1p-8f);
   expectWithinHalfStep(*this, uniform(8, true, Granularity::perTensor(), f32()),
                        {19}, randomValues(19, -1.0f, 1.0f));
 }
@@ -299,9 +304,9 @@ TEST_F(MinifloatReferenceTest, PackUnpackIdentityAllFormats) {
   for (const FormatCase &format : kFormats) {
     SCOPED_TRACE(format.name);
     FloatType type = floatTypeOf(ctx, format.kind);
-    Bytes codes = packed(randomMinifloatCodes(*this, format.kind, format.bits,
-                                              numel),
-                         shape, format.bits);
+    Bytes codes =
+        packed(randomMinifloatCodes(*this, format.kind, format.bits, numel),
+               shape, format.bits);
     // Unscaled.
     {
       auto attr = MinifloatAttr::get(&ctx, type, Granularity::perTensor(),
@@ -361,7 +366,9 @@ void expectNearest(MinifloatKind kind, unsigned bits, float x, float decoded,
     EXPECT_EQ(std::fabs(got), maxFinite) << "x " << x;
     return;
   }
-  EXPECT_LE(std::fabs(got - target), best * (1.0f + 1e-6f) + 1e-30f)
+  // got carries the rounding of decoded = m * scale and of the division.
+  EXPECT_LE(std::fabs(got - target),
+            best * (1.0f + 1e-6f) + 1e-6f * std::fabs(target) + 1e-30f)
       << "x " << x << " scale " << scale;
 }
 
@@ -373,13 +380,14 @@ TEST_F(MinifloatReferenceTest, QuantizeDequantizeWithinHalfUlp) {
     FloatType type = floatTypeOf(ctx, format.kind);
     float maxFinite = getMinifloatSpec(format.kind).maxFinite;
     // Unscaled: values up to 1.5x the range, so some saturate.
-    auto plain = MinifloatAttr::get(&ctx, type, Granularity::perTensor(),
-                                    Type(), false);
+    auto plain =
+        MinifloatAttr::get(&ctx, type, Granularity::perTensor(), Type(), false);
     std::vector<float> values =
         randomValues(numel, -1.5f * maxFinite, 1.5f * maxFinite);
     values[0] = 1e-3f;
     values[1] = -0.0f;
-    std::vector<float> decoded = decode(plain, shape, encode(plain, shape, values));
+    std::vector<float> decoded =
+        decode(plain, shape, encode(plain, shape, values));
     for (int64_t i = 0; i < numel; ++i)
       expectNearest(format.kind, format.bits, values[i], decoded[i], 1.0f);
 
@@ -392,7 +400,8 @@ TEST_F(MinifloatReferenceTest, QuantizeDequantizeWithinHalfUlp) {
     for (int64_t r = 0; r < 4; ++r) {
       for (int64_t c = 0; c < 45; ++c) {
         float absMax = 0.0f;
-        for (int64_t k = (c / 32) * 32; k < std::min<int64_t>(45, (c / 32 + 1) * 32); ++k)
+        for (int64_t k = (c / 32) * 32;
+             k < std::min<int64_t>(45, (c / 32 + 1) * 32); ++k)
           absMax = std::max(absMax, std::fabs(values[r * 45 + k]));
         int32_t e = mxScaleExponent(absMax, format.kind);
         EXPECT_EQ(parts[1][r * 2 + c / 32], uint8_t(e + 127));
@@ -427,9 +436,8 @@ TEST_F(MinifloatReferenceTest, KnownAnswerMXFP4Block) {
                                  Float8E8M0FNUType::get(&ctx), false);
   // x / 4: 0, .5, 1, 1.5, 2, 3, 4, 6 | -.5, -1, -1.5, -2, -3, -4, -6, 5
   // (5 ties to 4, the even one) | .25 (ties to 0), .75 (ties to 1), 0...
-  std::vector<float> scaled = {0,    0.5f,  1,  1.5f, 2,  3,  4,  6,
-                               -0.5f, -1, -1.5f, -2, -3, -4, -6, 5,
-                               0.25f, 0.75f};
+  std::vector<float> scaled = {0,  0.5f,  1,  1.5f, 2,  3,  4, 6,     -0.5f,
+                               -1, -1.5f, -2, -3,   -4, -6, 5, 0.25f, 0.75f};
   scaled.resize(32, 0.0f);
   std::vector<float> values;
   for (float v : scaled)
@@ -437,9 +445,8 @@ TEST_F(MinifloatReferenceTest, KnownAnswerMXFP4Block) {
   PartsData parts = encode(attr, {32}, values);
   ASSERT_EQ(parts.size(), 2u);
   // Codes 0..7, 9..15, 6, 0, 2, then zeros; two per byte, low nibble first.
-  Bytes expected = {0x10, 0x32, 0x54, 0x76, 0xA9, 0xCB,
-                    0xED, 0x6F, 0x20, 0x00, 0x00, 0x00,
-                    0x00, 0x00, 0x00, 0x00};
+  Bytes expected = {0x10, 0x32, 0x54, 0x76, 0xA9, 0xCB, 0xED, 0x6F,
+                    0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
   EXPECT_EQ(parts[0], expected);
   EXPECT_EQ(parts[1], (Bytes{129}));
   std::vector<float> decoded = decode(attr, {32}, parts);
@@ -493,9 +500,9 @@ TEST_F(LutReferenceTest, PackUnpackIdentityAllWidths) {
     std::vector<float> table(size);
     for (int64_t i = 0; i < size; ++i)
       table[i] = -1.0f + 2.0f * float(i) / float(size - 1);
-    auto fixed = LutAttr::get(&ctx, bits, Granularity::perGroup(1, 7),
-                              DenseF32ArrayAttr::get(&ctx, table), Type(),
-                              f16());
+    auto fixed =
+        LutAttr::get(&ctx, bits, Granularity::perGroup(1, 7),
+                     DenseF32ArrayAttr::get(&ctx, table), Type(), f16());
     PartsData parts = {packed(randomCodes(numel, 0, size - 1), shape, bits),
                        scalars(f16(), randomScales(*this, f16(), 9))};
     expectPartSizes(fixed, shape, parts);
@@ -503,9 +510,9 @@ TEST_F(LutReferenceTest, PackUnpackIdentityAllWidths) {
     EXPECT_EQ(encode(fixed, shape, values, refs(parts, 1)), parts);
 
     // Fixed table without scales.
-    auto unscaled = LutAttr::get(&ctx, bits, Granularity::perTensor(),
-                                 DenseF32ArrayAttr::get(&ctx, table), Type(),
-                                 Type());
+    auto unscaled =
+        LutAttr::get(&ctx, bits, Granularity::perTensor(),
+                     DenseF32ArrayAttr::get(&ctx, table), Type(), Type());
     PartsData codesOnly = {parts[0]};
     values = decode(unscaled, shape, codesOnly);
     EXPECT_EQ(encode(unscaled, shape, values), codesOnly);
@@ -518,22 +525,21 @@ TEST_F(LutReferenceTest, PackUnpackIdentityAllWidths) {
       for (int64_t i = 0; i < size; ++i)
         tables.push_back(float(r + 1) * (float((i * 37) % size) - 100.0f));
     }
-    PartsData storedParts = {packed(randomCodes(numel, 0, size - 1), shape,
-                                    bits),
-                             scalars(f16(), tables)};
+    PartsData storedParts = {
+        packed(randomCodes(numel, 0, size - 1), shape, bits),
+        scalars(f16(), tables)};
     expectPartSizes(stored, shape, storedParts);
     values = decode(stored, shape, storedParts);
-    EXPECT_EQ(encode(stored, shape, values, refs(storedParts, 1)),
-              storedParts);
+    EXPECT_EQ(encode(stored, shape, values, refs(storedParts, 1)), storedParts);
   }
 }
 
 // NF4 by hand: absmax 2 -> s = 2; x / s = -1, 0, 0.5, 1. 0.5 is nearer
 // 0.4407 (code 12) than 0.5626 (code 13).
 TEST_F(LutReferenceTest, KnownAnswerNF4) {
-  auto attr = LutAttr::get(&ctx, 4, Granularity::perTensor(),
-                           DenseF32ArrayAttr::get(&ctx, kNF4Values), Type(),
-                           f32());
+  auto attr =
+      LutAttr::get(&ctx, 4, Granularity::perTensor(),
+                   DenseF32ArrayAttr::get(&ctx, kNF4Values), Type(), f32());
   PartsData parts = encode(attr, {1, 4}, {-2.0f, 0.0f, 1.0f, 2.0f});
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0], (Bytes{0x70, 0xFC}));
@@ -546,8 +552,7 @@ TEST_F(LutReferenceTest, KnownAnswerNF4) {
 TEST_F(LutReferenceTest, DerivedTables) {
   auto attr = LutAttr::get(&ctx, 2, Granularity::perChannel(0),
                            DenseF32ArrayAttr(), f32(), Type());
-  PartsData parts =
-      encode(attr, {2, 3}, {-3.0f, 0.0f, 1.4f, 1.0f, 2.0f, 2.5f});
+  PartsData parts = encode(attr, {2, 3}, {-3.0f, 0.0f, 1.4f, 1.0f, 2.0f, 2.5f});
   ASSERT_EQ(parts.size(), 2u);
   // Row 0: min -3, max 1.4, step 4.4 / 3, the last level the max itself.
   float step = (1.4f - -3.0f) / 3.0f;
@@ -602,8 +607,8 @@ TEST_F(CodebookReferenceTest, PackUnpackIdentity) {
     std::vector<float> values = decode(attr, shape, parts);
     // Element 0 of row 1 is codebooks[0][i0][0] + codebooks[1][i1][0].
     std::vector<int32_t> indices = unpacked(parts[0], {2, 3, 10}, 3, false);
-    EXPECT_EQ(values[20], codebooks[indices[10] * 2] +
-                              codebooks[16 + indices[40] * 2]);
+    EXPECT_EQ(values[20],
+              codebooks[indices[10] * 2] + codebooks[16 + indices[40] * 2]);
     EXPECT_EQ(encode(attr, shape, values, refs(parts, 1)), parts);
   }
 }

@@ -64,8 +64,8 @@ inline float readScalar(ArrayRef<uint8_t> bytes, Type type, int64_t index) {
     std::memcpy(&value, &bits, 4);
     return value;
   }
-  uint16_t bits = uint16_t(bytes[2 * index]) |
-                  uint16_t(bytes[2 * index + 1]) << 8;
+  uint16_t bits = uint16_t(bytes[2 * index]) | uint16_t(bytes[2 * index + 1])
+                                                   << 8;
   return type.isF16() ? halfBitsToFloat(bits) : bfloat16BitsToFloat(bits);
 }
 
@@ -136,17 +136,14 @@ public:
     ctx.loadDialect<QntDialect>();
   }
 
-  function_ref<InFlightDiagnostic()> emitter() {
-    return emitErrorFn;
-  }
+  function_ref<InFlightDiagnostic()> emitter() { return emitErrorFn; }
 
   Type f32() { return Float32Type::get(&ctx); }
   Type f16() { return Float16Type::get(&ctx); }
   Type bf16() { return BFloat16Type::get(&ctx); }
   IntegerType intType(unsigned bits, bool isSigned) {
-    return IntegerType::get(&ctx, bits,
-                            isSigned ? IntegerType::Signless
-                                     : IntegerType::Unsigned);
+    return IntegerType::get(
+        &ctx, bits, isSigned ? IntegerType::Signless : IntegerType::Unsigned);
   }
 
   UniformAttr uniform(unsigned bits, bool isSigned, Granularity granularity,
@@ -168,17 +165,15 @@ public:
   }
 
   /// Decodes, expecting success.
-  std::vector<float> decode(EncodingAttrInterface attr,
-                            ArrayRef<int64_t> shape,
+  std::vector<float> decode(EncodingAttrInterface attr, ArrayRef<int64_t> shape,
                             ArrayRef<ArrayRef<uint8_t>> parts) {
     std::vector<float> out(numElements(shape), -12345.0f);
-    LogicalResult result =
-        attr.referenceDecode(shape, parts, out, emitter());
+    LogicalResult result = attr.referenceDecode(shape, parts, out, emitter());
     EXPECT_TRUE(succeeded(result)) << lastDiagnostic();
     return out;
   }
-  std::vector<float> decode(EncodingAttrInterface attr,
-                            ArrayRef<int64_t> shape, const PartsData &parts) {
+  std::vector<float> decode(EncodingAttrInterface attr, ArrayRef<int64_t> shape,
+                            const PartsData &parts) {
     return decode(attr, shape, refs(parts));
   }
 

@@ -142,12 +142,10 @@ static UniformParams loadUniformParams(UniformAttr attr,
 }
 
 /// Derives scales (and zero points) from the data and writes their parts.
-static LogicalResult deriveUniformParams(UniformAttr attr,
-                                         const BlockIndexer &indexer,
-                                         ArrayRef<float> values,
-                                         UniformParams &params,
-                                         PartsData &result,
-                                         EmitErrorFn emitError) {
+static LogicalResult
+deriveUniformParams(UniformAttr attr, const BlockIndexer &indexer,
+                    ArrayRef<float> values, UniformParams &params,
+                    PartsData &result, EmitErrorFn emitError) {
   UniformRange range = getUniformRange(attr);
   unsigned bits = attr.getBits();
   bool symmetric = attr.getSymmetric();
@@ -209,8 +207,8 @@ static LogicalResult deriveUniformParams(UniformAttr attr,
   }
   params.zeroPoints.resize(numParams);
   for (int64_t p = 0; p < numParams; ++p)
-    params.zeroPoints[p] = clampRne(float(range.qmin) - lows[p] / params.scales[p],
-                                    range.qmin, range.qmax);
+    params.zeroPoints[p] = clampRne(
+        float(range.qmin) - lows[p] / params.scales[p], range.qmin, range.qmax);
   packAll(params.zeroPoints, indexer.getParamShape(), bits, result.back());
   return success();
 }
@@ -246,9 +244,9 @@ LogicalResult UniformAttr::referenceEncode(
     const float *rowValues = values.data() + row * cols;
     for (int64_t c = 0; c < cols; ++c) {
       int64_t p = base + indexer.getColOffset(c);
-      rowCodes[c] = quantizeToInt(rowValues[c], blockParams.scales[p],
-                                  blockParams.zeroPoints[p], range.qmin,
-                                  range.qmax);
+      rowCodes[c] =
+          quantizeToInt(rowValues[c], blockParams.scales[p],
+                        blockParams.zeroPoints[p], range.qmin, range.qmax);
     }
     packCodes(rowCodes.data(), 1, cols, getBits(),
               result[0].data() + row * rowBytes);
@@ -277,8 +275,8 @@ LogicalResult UniformAttr::referenceDecode(
     float *rowOut = out.data() + row * cols;
     for (int64_t c = 0; c < cols; ++c) {
       int64_t p = base + indexer.getColOffset(c);
-      rowOut[c] =
-          float(rowCodes[c] - blockParams.zeroPoints[p]) * blockParams.scales[p];
+      rowOut[c] = float(rowCodes[c] - blockParams.zeroPoints[p]) *
+                  blockParams.scales[p];
     }
   }
   return success();
@@ -392,9 +390,8 @@ LogicalResult MinifloatAttr::referenceEncode(
       failed(checkValueCount(shape, values, emitError)))
     return failure();
   SmallVector<PartInfo> parts = getParts(shape);
-  BlockIndexer indexer(shape, isScaled()
-                                  ? getGranularity().getBlockShape(shape)
-                                  : SmallVector<int64_t>(shape));
+  BlockIndexer indexer(shape, isScaled() ? getGranularity().getBlockShape(shape)
+                                         : SmallVector<int64_t>(shape));
   allocateParts(parts, result);
   MinifloatParams blockParams;
   if (!params.empty()) {
@@ -443,9 +440,8 @@ LogicalResult MinifloatAttr::referenceDecode(
       failed(checkOutputCount(shape, out.size(), emitError)) ||
       failed(checkParts(getParts(shape), parts, emitError)))
     return failure();
-  BlockIndexer indexer(shape, isScaled()
-                                  ? getGranularity().getBlockShape(shape)
-                                  : SmallVector<int64_t>(shape));
+  BlockIndexer indexer(shape, isScaled() ? getGranularity().getBlockShape(shape)
+                                         : SmallVector<int64_t>(shape));
   MinifloatParams blockParams =
       loadMinifloatParams(*this, indexer.getNumParams(), parts.drop_front());
   MinifloatKind kind = *getMinifloatKind(getFormat());
@@ -501,10 +497,10 @@ static LogicalResult checkLut(LutAttr attr, ArrayRef<int64_t> shape,
   return checkPlainType(attr.getTableType(), "table", emitError);
 }
 
-LogicalResult LutAttr::referenceEncode(
-    ArrayRef<int64_t> shape, ArrayRef<float> values,
-    ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
-    function_ref<InFlightDiagnostic()> emitError) const {
+LogicalResult
+LutAttr::referenceEncode(ArrayRef<int64_t> shape, ArrayRef<float> values,
+                         ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
+                         function_ref<InFlightDiagnostic()> emitError) const {
   if (failed(checkLut(*this, shape, emitError)) ||
       failed(checkValueCount(shape, values, emitError)))
     return failure();
@@ -573,10 +569,11 @@ LogicalResult LutAttr::referenceEncode(
   return success();
 }
 
-LogicalResult LutAttr::referenceDecode(
-    ArrayRef<int64_t> shape, ArrayRef<ArrayRef<uint8_t>> parts,
-    MutableArrayRef<float> out,
-    function_ref<InFlightDiagnostic()> emitError) const {
+LogicalResult
+LutAttr::referenceDecode(ArrayRef<int64_t> shape,
+                         ArrayRef<ArrayRef<uint8_t>> parts,
+                         MutableArrayRef<float> out,
+                         function_ref<InFlightDiagnostic()> emitError) const {
   if (failed(checkLut(*this, shape, emitError)) ||
       failed(checkOutputCount(shape, out.size(), emitError)) ||
       failed(checkParts(getParts(shape), parts, emitError)))
@@ -668,8 +665,7 @@ static std::vector<float> runKMeans(ArrayRef<float> vectors, int64_t count,
     return centroids;
   for (int64_t e = 0; e < entries; ++e) {
     int64_t source = e * count / entries;
-    std::copy_n(vectors.data() + source * dim, dim,
-                centroids.data() + e * dim);
+    std::copy_n(vectors.data() + source * dim, dim, centroids.data() + e * dim);
   }
   std::vector<double> sums(entries * dim);
   std::vector<int64_t> counts(entries);
@@ -742,8 +738,8 @@ LogicalResult CodebookAttr::referenceEncode(
   int64_t rowBytes = packedRowBytes(vectorsPerRow, getIndexBits());
   std::vector<int32_t> indices(numVectors);
   for (int64_t s = 0; s < stages; ++s) {
-    uint8_t *stageBytes = result[1].data() + s * entries * dim *
-                                                 codebookFormat.getNumBytes();
+    uint8_t *stageBytes =
+        result[1].data() + s * entries * dim * codebookFormat.getNumBytes();
     if (params.empty()) {
       std::vector<float> centroids =
           runKMeans(residual, numVectors, entries, dim);
@@ -798,8 +794,7 @@ LogicalResult CodebookAttr::referenceDecode(
       for (int64_t v = 0; v < vectorsPerRow; ++v) {
         if (rowIndices[v] >= entries)
           return emitError() << "codebook index " << rowIndices[v]
-                             << " out of range for " << entries
-                             << " entries";
+                             << " out of range for " << entries << " entries";
         const float *entry = stageBook + rowIndices[v] * dim;
         for (int64_t l = 0; l < dim; ++l)
           acc[v * dim + l] = acc[v * dim + l] + entry[l];
@@ -839,8 +834,7 @@ static LogicalResult
 encodeSignCodes(Attribute attr, const Granularity &granularity, Type scaleType,
                 unsigned bits, float zeroScale, ArrayRef<int64_t> shape,
                 ArrayRef<float> values, ArrayRef<ArrayRef<uint8_t>> params,
-                PartsData &result, EmitErrorFn emitError,
-                QuantizeFn quantize) {
+                PartsData &result, EmitErrorFn emitError, QuantizeFn quantize) {
   SmallVector<PartInfo> parts =
       cast<EncodingAttrInterface>(attr).getParts(shape);
   BlockIndexer indexer(shape, granularity.getBlockShape(shape));
@@ -902,8 +896,8 @@ LogicalResult BinaryAttr::referenceEncode(
     ArrayRef<int64_t> shape, ArrayRef<float> values,
     ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
     function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(checkSignCodes(getGranularity(), getScaleType(), shape,
-                            emitError)) ||
+  if (failed(
+          checkSignCodes(getGranularity(), getScaleType(), shape, emitError)) ||
       failed(checkValueCount(shape, values, emitError)))
     return failure();
   // XNOR-Net: s = mean(|x|) as is (an all-zero block decodes to zeros).
@@ -916,8 +910,8 @@ LogicalResult BinaryAttr::referenceDecode(
     ArrayRef<int64_t> shape, ArrayRef<ArrayRef<uint8_t>> parts,
     MutableArrayRef<float> out,
     function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(checkSignCodes(getGranularity(), getScaleType(), shape,
-                            emitError)) ||
+  if (failed(
+          checkSignCodes(getGranularity(), getScaleType(), shape, emitError)) ||
       failed(checkOutputCount(shape, out.size(), emitError)) ||
       failed(checkParts(getParts(shape), parts, emitError)))
     return failure();
@@ -930,24 +924,23 @@ LogicalResult TernaryAttr::referenceEncode(
     ArrayRef<int64_t> shape, ArrayRef<float> values,
     ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
     function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(checkSignCodes(getGranularity(), getScaleType(), shape,
-                            emitError)) ||
+  if (failed(
+          checkSignCodes(getGranularity(), getScaleType(), shape, emitError)) ||
       failed(checkValueCount(shape, values, emitError)))
     return failure();
   // BitNet b1.58 absmean: s = mean(|x|) (1 if zero).
-  return encodeSignCodes(*this, getGranularity(), getScaleType(), 2, 1.0f,
-                         shape, values, params, result, emitError,
-                         [](float x, float scale) {
-                           return quantizeToInt(x, scale, 0, -1, 1);
-                         });
+  return encodeSignCodes(
+      *this, getGranularity(), getScaleType(), 2, 1.0f, shape, values, params,
+      result, emitError,
+      [](float x, float scale) { return quantizeToInt(x, scale, 0, -1, 1); });
 }
 
 LogicalResult TernaryAttr::referenceDecode(
     ArrayRef<int64_t> shape, ArrayRef<ArrayRef<uint8_t>> parts,
     MutableArrayRef<float> out,
     function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(checkSignCodes(getGranularity(), getScaleType(), shape,
-                            emitError)) ||
+  if (failed(
+          checkSignCodes(getGranularity(), getScaleType(), shape, emitError)) ||
       failed(checkOutputCount(shape, out.size(), emitError)) ||
       failed(checkParts(getParts(shape), parts, emitError)))
     return failure();

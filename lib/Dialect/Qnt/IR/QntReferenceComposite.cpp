@@ -42,12 +42,10 @@ static void splitAtAxis(ArrayRef<int64_t> shape, int64_t axis, int64_t &outer,
 
 /// Reads CSR row offsets and column indices and checks that they stay in
 /// bounds, so that decoding never reads outside the value arrays.
-static LogicalResult readCsr(ArrayRef<uint8_t> offsetBytes,
-                             ArrayRef<uint8_t> colBytes, int64_t rows,
-                             int64_t cols, int64_t nnz,
-                             std::vector<int32_t> &offsets,
-                             std::vector<int32_t> &colIndices,
-                             EmitErrorFn emitError) {
+static LogicalResult
+readCsr(ArrayRef<uint8_t> offsetBytes, ArrayRef<uint8_t> colBytes, int64_t rows,
+        int64_t cols, int64_t nnz, std::vector<int32_t> &offsets,
+        std::vector<int32_t> &colIndices, EmitErrorFn emitError) {
   offsets = readAllI32(offsetBytes, rows + 1);
   colIndices = readAllI32(colBytes, nnz);
   for (int64_t r = 0; r <= rows; ++r) {
@@ -79,9 +77,8 @@ static void writeCsr(ArrayRef<int64_t> selected, int64_t rows, int64_t cols,
     writeI32(offsetBytes, r, counts[r]);
 }
 
-static FailureOr<EncodingAttrInterface> getNested(Attribute attr,
-                                                  StringRef what,
-                                                  EmitErrorFn emitError) {
+static FailureOr<EncodingAttrInterface>
+getNested(Attribute attr, StringRef what, EmitErrorFn emitError) {
   auto nested = dyn_cast_or_null<EncodingAttrInterface>(attr);
   if (!nested)
     return emitError() << what << " is not a qnt encoding", failure();
@@ -250,8 +247,8 @@ LogicalResult SparseAttr::referenceDecode(
     splitAtAxis(shape, getSparseAxis(*this, shape.size()), outer, extent,
                 inner);
     int64_t keptExtent = extent / m * n;
-    std::vector<int32_t> positions = unpackAll(
-        metadata[0], valueShape, getSparsePositionBits(*this), false);
+    std::vector<int32_t> positions =
+        unpackAll(metadata[0], valueShape, getSparsePositionBits(*this), false);
     // Adding each match in increasing j is the sum of the contract: the
     // non-matching terms are +0 and never change a sum that starts at +0.
     for (int64_t o = 0; o < outer; ++o) {
@@ -281,9 +278,8 @@ LogicalResult SparseAttr::referenceDecode(
         if (!bits[c])
           continue;
         if (next < 0 || next >= getNnz())
-          return emitError() << "bitmap of row " << row
-                             << " refers to value " << next
-                             << " outside [0, " << getNnz() << ")";
+          return emitError() << "bitmap of row " << row << " refers to value "
+                             << next << " outside [0, " << getNnz() << ")";
         out[row * cols + c] = kept[next++];
       }
     }
@@ -291,8 +287,8 @@ LogicalResult SparseAttr::referenceDecode(
   }
   case SparsityKind::CSR: {
     std::vector<int32_t> offsets, colIndices;
-    if (failed(readCsr(metadata[0], metadata[1], rows, cols, getNnz(),
-                       offsets, colIndices, emitError)))
+    if (failed(readCsr(metadata[0], metadata[1], rows, cols, getNnz(), offsets,
+                       colIndices, emitError)))
       return failure();
     // A repeated column takes its last entry.
     for (int64_t row = 0; row < rows; ++row)
@@ -424,8 +420,8 @@ static void orthonormalizeColumns(std::vector<double> &a, int64_t n,
     double norm = 0.0;
     for (int64_t i = 0; i < n; ++i)
       norm += a[i * k + j] * a[i * k + j];
-    double scale = norm > 1e-24 * original && norm > 0.0 ? 1.0 / std::sqrt(norm)
-                                                         : 0.0;
+    double scale =
+        norm > 1e-24 * original && norm > 0.0 ? 1.0 / std::sqrt(norm) : 0.0;
     for (int64_t i = 0; i < n; ++i)
       a[i * k + j] *= scale;
   }

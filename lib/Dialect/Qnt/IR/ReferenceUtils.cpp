@@ -53,8 +53,8 @@ LogicalResult reference::checkParts(ArrayRef<PartInfo> infos,
                                     ArrayRef<ArrayRef<uint8_t>> parts,
                                     EmitErrorFn emitError, StringRef what) {
   if (parts.size() != infos.size())
-    return emitError() << "expected " << infos.size() << " " << what
-                       << ", got " << parts.size();
+    return emitError() << "expected " << infos.size() << " " << what << ", got "
+                       << parts.size();
   for (auto [info, bytes] : llvm::zip_equal(infos, parts))
     if (int64_t(bytes.size()) != info.getNumBytes())
       return emitError() << "part '" << info.name << "' has " << bytes.size()
@@ -100,15 +100,15 @@ FailureOr<ScalarFormat> ScalarFormat::get(Type type, EmitErrorFn emitError,
   } else if (type.isBF16()) {
     format.kind = Kind::BF16;
     format.numBytes = 2;
-  } else if (std::optional<MinifloatKind> kind = mlir::qnt::getMinifloatKind(type);
+  } else if (std::optional<MinifloatKind> kind =
+                 mlir::qnt::getMinifloatKind(type);
              kind && (*kind == MinifloatKind::E8M0FNU ||
                       *kind == MinifloatKind::E4M3FN)) {
     format.kind = Kind::Minifloat;
     format.minifloat = *kind;
     format.numBytes = 1;
   } else {
-    return emitError() << "unsupported " << what << " type " << type,
-           failure();
+    return emitError() << "unsupported " << what << " type " << type, failure();
   }
   return format;
 }
@@ -239,8 +239,8 @@ BlockIndexer::BlockIndexer(ArrayRef<int64_t> shape,
   for (int64_t &extent : this->blockShape)
     extent = std::max<int64_t>(extent, 1);
   for (int64_t d = 0; d < rank; ++d)
-    paramShape.push_back(
-        (shape[d] + this->blockShape[d] - 1) / this->blockShape[d]);
+    paramShape.push_back((shape[d] + this->blockShape[d] - 1) /
+                         this->blockShape[d]);
   paramStrides.assign(rank, 1);
   for (int64_t d = rank - 2; d >= 0; --d)
     paramStrides[d] = paramStrides[d + 1] * paramShape[d + 1];
