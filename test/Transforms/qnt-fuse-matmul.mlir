@@ -1,4 +1,17 @@
 // RUN: quant-opt %s --pass-pipeline='builtin.module(func.func(qnt-fuse-matmul))' | FileCheck %s
+// RUN: quant-opt %s --pass-pipeline='builtin.module(func.func(qnt-fuse-matmul{report}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
+
+// Kernels: dequantize, matmul and generic fold into one (bias_relu); 24x40
+// f32 decoded weight (3840 bytes) plus the 3x24 matmul result (288).
+// REPORT-DAG: remark: qnt-fuse-matmul: fused 1 matmuls; kernels 3 -> 1; 4128 bytes
+// dequantize, transpose, matmul, 2 generics -> 1; weight and its transpose
+// (2 x 3840) and two 5x24 intermediates (2 x 480).
+// REPORT-DAG: remark: qnt-fuse-matmul: fused 1 matmuls; kernels 5 -> 1; 8640 bytes
+// Nothing fused: the remark still reports the kernel count.
+// REPORT-DAG: remark: qnt-fuse-matmul: fused 0 matmuls; kernels 3 -> 3; 0 bytes
+// The decoded weight is only read by the matmul; the matmul result stays
+// (the generic still reads it).
+// REPORT-DAG: remark: qnt-fuse-matmul: fused 1 matmuls; kernels 3 -> 2; 3840 bytes
 
 #enc = #qnt.uniform<i4, per_group(1, 32), scale = f16>
 #mkn_a = affine_map<(m, n, k) -> (m, k)>

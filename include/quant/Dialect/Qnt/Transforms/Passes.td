@@ -31,6 +31,11 @@ def QntFuseMatmulPass
     inside the kernel.
   }];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "emit a remark per function with the kernel count before and "
+           "after, and the bytes that no longer go through memory">
+  ];
 }
 
 #endif // QNT_TRANSFORMS_PASSES_TD
