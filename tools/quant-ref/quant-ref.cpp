@@ -21,6 +21,7 @@
 #include "quant/Dialect/Qnt/IR/QntOps.h"
 #include "quant/InitAll.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,7 +30,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -63,9 +63,14 @@ static llvm::cl::opt<bool>
     quantizeOpt("quantize",
                 llvm::cl::desc("also test qnt.quantize (IR encode)"),
                 llvm::cl::init(true));
-static llvm::cl::opt<bool>
-    matmulOpt("matmul", llvm::cl::desc("also test qnt.matmul"),
-              llvm::cl::init(true));
+static llvm::cl::opt<bool> paramsOpt(
+    "params",
+    llvm::cl::desc("pass the reference's parameter parts to qnt.quantize "
+                   "instead of letting it derive them"),
+    llvm::cl::init(false));
+static llvm::cl::opt<bool> matmulOpt("matmul",
+                                     llvm::cl::desc("also test qnt.matmul"),
+                                     llvm::cl::init(true));
 static llvm::cl::opt<std::string>
     emitOpt("emit", llvm::cl::desc("mlir or expected"), llvm::cl::init(""));
 static llvm::cl::opt<std::string>
@@ -74,9 +79,10 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<std::string>
     expectedOpt("expected", llvm::cl::desc("file written by --emit=expected"),
                 llvm::cl::init(""));
-static llvm::cl::opt<double> rtolOpt(
-    "rtol", llvm::cl::desc("relative tolerance of float (matmul) results"),
-    llvm::cl::init(1e-6));
+static llvm::cl::opt<double>
+    rtolOpt("rtol",
+            llvm::cl::desc("relative tolerance of float (matmul) results"),
+            llvm::cl::init(1e-6));
 
 namespace {
 
@@ -276,8 +282,8 @@ struct ModuleBuilder {
         MemRefType::get(bitsType.getShape(), bitsType.getElementType());
     Value buffer =
         bufferization::ToBufferOp::create(b, loc, memrefType, bits, true);
-    Value unranked = memref::CastOp::create(
-        b, loc, UnrankedMemRefType::get(i32, 0), buffer);
+    Value unranked =
+        memref::CastOp::create(b, loc, UnrankedMemRefType::get(i32, 0), buffer);
     func::CallOp::create(b, loc, print, ValueRange{unranked});
   }
 };
@@ -320,14 +326,21 @@ OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const TestCase &tc) {
     Value bias = mb.constant({int64_t(tc.bias.size())}, tc.bias);
     Value residual = mb.constant(tc.outShape, tc.residual);
     Value result = MatmulOp::create(
-        b, loc, RankedTensorType::get(tc.outShape, b.getF32Type()), lhs,
-        weight, bias, residual, tc.activation);
+        b, loc, RankedTensorType::get(tc.outShape, b.getF32Type()), lhs, weight,
+        bias, residual, tc.activation);
     mb.printBits(result);
   }
 
   if (tc.hasQuantize) {
     Value input = mb.constant(tc.shape, tc.weights);
-    Value encoded = QuantizeOp::create(b, loc, weightType, input, {});
+    SmallVector<Value> params;
+    if (paramsOpt) {
+      unsigned numCodeParts = tc.encoding.getNumCodeParts(tc.shape);
+      for (Attribute part : ArrayRef(partAttrs).drop_front(numCodeParts))
+        params.push_back(
+            arith::ConstantOp::create(b, loc, cast<TypedAttr>(part)));
+    }
+    Value encoded = QuantizeOp::create(b, loc, weightType, input, params);
     SmallVector<Type> partTypes;
     for (const PartInfo &info : tc.encoding.getParts(tc.shape))
       partTypes.push_back(info.getTensorType());
@@ -384,8 +397,7 @@ void writeBlock(raw_ostream &os, StringRef label, StringRef kind,
 
 /// The elements of a part as the printed i32 values (raw bits, unsigned
 /// for narrow types).
-SmallVector<int64_t> partValues(const PartInfo &info,
-                                ArrayRef<uint8_t> bytes) {
+SmallVector<int64_t> partValues(const PartInfo &info, ArrayRef<uint8_t> bytes) {
   unsigned elementBytes = info.elementType.getIntOrFloatBitWidth() / 8;
   SmallVector<int64_t> values;
   for (size_t i = 0; i + elementBytes <= bytes.size(); i += elementBytes) {
@@ -439,8 +451,7 @@ LogicalResult emitExpected(MLIRContext &ctx, const TestCase &tc,
   if (tc.hasQuantize) {
     for (auto [info, bytes] :
          llvm::zip_equal(tc.encoding.getParts(tc.shape), tc.parts))
-      writeBlock(os, "quantize." + info.name, "exact",
-                 partValues(info, bytes));
+      writeBlock(os, "quantize." + info.name, "exact", partValues(info, bytes));
   }
   return success();
 }
@@ -610,10 +621,10 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
-                  func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
-                  memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+  registry
+      .insert<arith::ArithDialect, bufferization::BufferizationDialect,
+              func::FuncDialect, linalg::LinalgDialect, math::MathDialect,
+              memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
   qnt::registerAllDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();

@@ -41,15 +41,16 @@ using namespace mlir::qnt;
 
 QntPartsTypeConverter::QntPartsTypeConverter() {
   addConversion([](Type type) { return type; });
-  addConversion([](RankedTensorType type, SmallVectorImpl<Type> &results)
-                    -> std::optional<LogicalResult> {
-    EncodingAttrInterface encoding = getEncoding(type);
-    if (!encoding)
-      return std::nullopt;
-    for (const PartInfo &part : encoding.getParts(type.getShape()))
-      results.push_back(part.getTensorType());
-    return success();
-  });
+  addConversion(
+      [](RankedTensorType type,
+         SmallVectorImpl<Type> &results) -> std::optional<LogicalResult> {
+        EncodingAttrInterface encoding = getEncoding(type);
+        if (!encoding)
+          return std::nullopt;
+        for (const PartInfo &part : encoding.getParts(type.getShape()))
+          results.push_back(part.getTensorType());
+        return success();
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -82,8 +83,7 @@ Value widenTensor(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   if (type.getElementType().isF32())
     return tensor;
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), b.getF32Type());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), b.getF32Type());
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
   return linalg::GenericOp::create(
              b, loc, TypeRange{init.getType()}, ValueRange{tensor},
@@ -117,8 +117,8 @@ Value applyActivation(OpBuilder &b, Location loc, Activation activation,
     Value scaled =
         arith::DivFOp::create(b, loc, y, cst(static_cast<float>(M_SQRT2)));
     Value erf = math::ErfOp::create(b, loc, scaled);
-    return arith::MulFOp::create(
-        b, loc, half, arith::AddFOp::create(b, loc, cst(1.0f), erf));
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), erf));
   }
   case Activation::GeluTanh: {
     // 0.5 * y * (1 + tanh(sqrt(2 / pi) * (y + 0.044715 * y * y * y)))
@@ -135,10 +135,9 @@ Value applyActivation(OpBuilder &b, Location loc, Activation activation,
   }
   case Activation::Silu: {
     // y / (1 + exp(-y))
-    Value exp =
-        math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
-    return arith::DivFOp::create(
-        b, loc, y, arith::AddFOp::create(b, loc, cst(1.0f), exp));
+    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
+    return arith::DivFOp::create(b, loc, y,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), exp));
   }
   }
   llvm_unreachable("unknown activation");
@@ -155,8 +154,7 @@ struct ConstantOpLowering : OpConversionPattern<ConstantOp> {
   matchAndRewrite(ConstantOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
-    SmallVector<PartInfo> parts =
-        getEncoding(type).getParts(type.getShape());
+    SmallVector<PartInfo> parts = getEncoding(type).getParts(type.getShape());
     if (parts.size() != op.getParts().size())
       return op.emitOpError("has ")
              << op.getParts().size() << " parts but the encoding has "
@@ -166,8 +164,8 @@ struct ConstantOpLowering : OpConversionPattern<ConstantOp> {
       auto typed = cast<TypedAttr>(attr);
       if (typed.getType() != part.getTensorType())
         return op.emitOpError("part '")
-               << part.name << "' must be " << part.getTensorType()
-               << ", got " << typed.getType();
+               << part.name << "' must be " << part.getTensorType() << ", got "
+               << typed.getType();
       values.push_back(arith::ConstantOp::create(rewriter, op.getLoc(), typed));
     }
     rewriter.replaceOpWithMultiple(op, SmallVector<SmallVector<Value>>{values});
@@ -227,8 +225,7 @@ struct DequantizeOpLowering : OpConversionPattern<DequantizeOp> {
           SmallVector<Value> indices;
           for (int64_t i = 0; i < rank; ++i)
             indices.push_back(linalg::IndexOp::create(b, nl, i));
-          Value x =
-              encoding.buildDecodeElement(b, nl, shape, parts, indices);
+          Value x = encoding.buildDecodeElement(b, nl, shape, parts, indices);
           if (!x) {
             decoded = false;
             x = arith::ConstantFloatOp::create(b, nl, b.getF32Type(),
@@ -306,21 +303,18 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
     iterators.back() = utils::IteratorType::reduction;
 
     ArrayRef<int64_t> resultShape = resultType.getShape();
-    Value zero =
-        arith::ConstantFloatOp::create(rewriter, loc, rewriter.getF32Type(),
-                                       APFloat(0.0f));
+    Value zero = arith::ConstantFloatOp::create(
+        rewriter, loc, rewriter.getF32Type(), APFloat(0.0f));
     Value accInit = linalg::FillOp::create(
                         rewriter, loc, zero,
-                        tensor::EmptyOp::create(rewriter, loc, resultShape,
-                                                f32)
+                        tensor::EmptyOp::create(rewriter, loc, resultShape, f32)
                             .getResult())
                         .getResult(0);
     bool decoded = true;
     Value acc =
         linalg::GenericOp::create(
             rewriter, loc, TypeRange{accInit.getType()}, ValueRange{lhs},
-            ValueRange{accInit}, ArrayRef<AffineMap>{lhsMap, outMap},
-            iterators,
+            ValueRange{accInit}, ArrayRef<AffineMap>{lhsMap, outMap}, iterators,
             [&](OpBuilder &b, Location nl, ValueRange args) {
               // The weight element (batch..., n, k), decoded in place.
               SmallVector<Value> indices;
@@ -335,8 +329,8 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
                 w = arith::ConstantFloatOp::create(b, nl, b.getF32Type(),
                                                    APFloat(0.0f));
               }
-              Value product = arith::MulFOp::create(
-                  b, nl, widenToF32(b, nl, args[0]), w);
+              Value product =
+                  arith::MulFOp::create(b, nl, widenToF32(b, nl, args[0]), w);
               linalg::YieldOp::create(
                   b, nl, Value(arith::AddFOp::create(b, nl, args[1], product)));
             })
@@ -359,9 +353,8 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
     SmallVector<AffineMap> maps = {identity};
     if (bias) {
       inputs.push_back(bias);
-      maps.push_back(AffineMap::get(outRank, 0,
-                                    rewriter.getAffineDimExpr(outRank - 1),
-                                    ctx));
+      maps.push_back(AffineMap::get(
+          outRank, 0, rewriter.getAffineDimExpr(outRank - 1), ctx));
     }
     if (residual) {
       inputs.push_back(residual);
@@ -430,7 +423,7 @@ void ConvertQntToLinalgPass::runOnOperation() {
   target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
       [&](Operation *op) { return converter.isLegal(op); });
 
-  if (failed(applyPartialConversion(getOperation(), target,
-                                    std::move(patterns))))
+  if (failed(
+          applyPartialConversion(getOperation(), target, std::move(patterns))))
     signalPassFailure();
 }

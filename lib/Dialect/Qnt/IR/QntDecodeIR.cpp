@@ -117,11 +117,21 @@ struct Emitter {
     return code;
   }
 
+  /// Population count of an i32 with arith only (SWAR), so that no
+  /// math.ctpop reaches pipelines that do not lower it.
+  Value popcount(Value v) {
+    v = subi(v, andi(shrui(v, cI32(1)), cI32(0x55555555)));
+    v = addi(andi(v, cI32(0x33333333)),
+             andi(shrui(v, cI32(2)), cI32(0x33333333)));
+    v = andi(addi(v, shrui(v, cI32(4))), cI32(0x0F0F0F0F));
+    return shrui(muli(v, cI32(0x01010101)), cI32(24));
+  }
+
   /// A constant f32 table indexed by an i32 code.
   Value lookup(ArrayRef<float> table, Value code) {
     auto type = RankedTensorType::get({int64_t(table.size())}, f32());
-    Value constant = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(type, table));
+    Value constant =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, table));
     return extract(constant, i32ToIndex(code));
   }
 
@@ -176,8 +186,8 @@ struct Emitter {
         [&](OpBuilder &nb, Location nl, Value i, ValueRange iterArgs) {
           Emitter e{nb, nl};
           Value found = iterArgs[0];
-          Value match = e.cmpi(arith::CmpIPredicate::eq,
-                               e.extract(cols, i), colI32);
+          Value match =
+              e.cmpi(arith::CmpIPredicate::eq, e.extract(cols, i), colI32);
           Value first = e.cmpi(arith::CmpIPredicate::slt, found, e.cI32(0));
           Value take = arith::AndIOp::create(nb, nl, match, first);
           Value next = e.select(take, e.indexToI32(i), found);
@@ -224,14 +234,13 @@ ValueRange sliceParts(ValueRange parts, unsigned offset, unsigned count) {
 //===----------------------------------------------------------------------===//
 
 Value UniformAttr::buildDecodeElement(OpBuilder &builder, Location loc,
-                                      ArrayRef<int64_t> shape,
-                                      ValueRange parts,
+                                      ArrayRef<int64_t> shape, ValueRange parts,
                                       ValueRange indices) const {
   Emitter e{builder, loc};
   unsigned bits = getBits();
   bool isSigned = this->isSigned();
-  Value q = e.readCode(parts[0], indices.drop_back(), indices.back(), bits,
-                       isSigned);
+  Value q =
+      e.readCode(parts[0], indices.drop_back(), indices.back(), bits, isSigned);
   SmallVector<int64_t> paramShape = getGranularity().getParamShape(shape);
   SmallVector<Value> p = e.paramIndices(getGranularity(), shape, indices);
   unsigned next = 1;
@@ -240,8 +249,8 @@ Value UniformAttr::buildDecodeElement(OpBuilder &builder, Location loc,
     Value linear = e.linearize(p, paramShape);
     Value code = e.readCode(parts[1], ValueRange(p).drop_back(), p.back(),
                             getScaleBits(), /*isSigned=*/false);
-    Value superScale = e.extract(
-        parts[2], e.divui(linear, e.cIndex(getScaleGroupSize())));
+    Value superScale =
+        e.extract(parts[2], e.divui(linear, e.cIndex(getScaleGroupSize())));
     scale = e.mulf(e.uitofp(code), superScale);
     next = 3;
   } else {
@@ -315,8 +324,8 @@ Value CodebookAttr::buildDecodeElement(OpBuilder &builder, Location loc,
     llvm::append_range(outer, indices.drop_back());
     Value index = e.readCode(parts[0], outer, vector, getIndexBits(),
                              /*isSigned=*/false);
-    Value entry = e.extract(parts[1],
-                            ValueRange{e.cIndex(s), e.i32ToIndex(index), lane});
+    Value entry =
+        e.extract(parts[1], ValueRange{e.cIndex(s), e.i32ToIndex(index), lane});
     acc = e.addf(acc, e.toF32(entry));
   }
   if (getScaleType())
@@ -337,8 +346,7 @@ Value BinaryAttr::buildDecodeElement(OpBuilder &builder, Location loc,
 }
 
 Value TernaryAttr::buildDecodeElement(OpBuilder &builder, Location loc,
-                                      ArrayRef<int64_t> shape,
-                                      ValueRange parts,
+                                      ArrayRef<int64_t> shape, ValueRange parts,
                                       ValueRange indices) const {
   Emitter e{builder, loc};
   Value code = e.readCode(parts[0], indices.drop_back(), indices.back(), 2,
@@ -383,8 +391,7 @@ Value SparseAttr::buildDecodeElement(OpBuilder &builder, Location loc,
     Value acc = e.cF32(0.0f);
     for (unsigned j = 0; j < getN(); ++j) {
       SmallVector<Value> valueIndices(indices.begin(), indices.end());
-      valueIndices[axis] =
-          e.addi(e.muli(group, e.cIndex(getN())), e.cIndex(j));
+      valueIndices[axis] = e.addi(e.muli(group, e.cIndex(getN())), e.cIndex(j));
       Value position =
           e.readCode(meta[0], ValueRange(valueIndices).drop_back(),
                      valueIndices.back(), getSparsePositionBits(*this),
@@ -417,19 +424,17 @@ Value SparseAttr::buildDecodeElement(OpBuilder &builder, Location loc,
             SmallVector<Value> at(byteIndices);
             at.back() = i;
             Value byte = l.byteToI32(l.extract(bitmap, at));
-            Value count = math::CtPopOp::create(nb, nl, byte);
+            Value count = l.popcount(byte);
             scf::YieldOp::create(nb, nl, l.addi(iterArgs[0], count));
           });
       byteIndices.back() = fullBytes;
       Value partial = t.byteToI32(t.extract(bitmap, byteIndices));
-      Value below = t.subi(
-          t.shli(t.cI32(1), t.indexToI32(t.remui(col, t.cIndex(8)))),
-          t.cI32(1));
-      Value partialCount =
-          math::CtPopOp::create(t.b, t.loc, t.andi(partial, below));
-      Value valueIndex =
-          t.addi(t.extract(rowOffsets, row),
-                 t.addi(loop.getResult(0), partialCount));
+      Value below =
+          t.subi(t.shli(t.cI32(1), t.indexToI32(t.remui(col, t.cIndex(8)))),
+                 t.cI32(1));
+      Value partialCount = t.popcount(t.andi(partial, below));
+      Value valueIndex = t.addi(t.extract(rowOffsets, row),
+                                t.addi(loop.getResult(0), partialCount));
       return decodeSparseValue(*this, t, valueShape, parts,
                                t.i32ToIndex(valueIndex));
     });
@@ -463,8 +468,7 @@ Value OutliersAttr::buildDecodeElement(OpBuilder &builder, Location loc,
 }
 
 Value LowRankAttr::buildDecodeElement(OpBuilder &builder, Location loc,
-                                      ArrayRef<int64_t> shape,
-                                      ValueRange parts,
+                                      ArrayRef<int64_t> shape, ValueRange parts,
                                       ValueRange indices) const {
   Emitter e{builder, loc};
   auto base = cast<EncodingAttrInterface>(getBase());
@@ -495,8 +499,7 @@ Value PermutedAttr::buildDecodeElement(OpBuilder &builder, Location loc,
   unsigned numBase = base.getParts(shape).size();
   int64_t axis = normalizeAxis(getAxis(), shape.size());
   SmallVector<Value> baseIndices(indices.begin(), indices.end());
-  baseIndices[axis] =
-      e.i32ToIndex(e.extract(parts[numBase], indices[axis]));
+  baseIndices[axis] = e.i32ToIndex(e.extract(parts[numBase], indices[axis]));
   return base.buildDecodeElement(builder, loc, shape,
                                  sliceParts(parts, 0, numBase), baseIndices);
 }
@@ -580,12 +583,10 @@ struct EncodeEmitter : Emitter {
 
   /// Elementwise map over tensors of one shape `s`: `fn` gets the scalar
   /// operands and the loop indices and returns one scalar per result type.
-  SmallVector<Value>
-  mapElements(ArrayRef<int64_t> s, ValueRange inputs,
-              ArrayRef<AffineMap> inputMaps, TypeRange resultTypes,
-              function_ref<SmallVector<Value>(Emitter &, ValueRange,
-                                              ValueRange)>
-                  fn) {
+  SmallVector<Value> mapElements(
+      ArrayRef<int64_t> s, ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+      TypeRange resultTypes,
+      function_ref<SmallVector<Value>(Emitter &, ValueRange, ValueRange)> fn) {
     int64_t r = s.size();
     SmallVector<Value> outputs;
     SmallVector<Type> tensorTypes;
@@ -621,8 +622,8 @@ struct EncodeEmitter : Emitter {
           Value count = e.cIndex(1);
           for (int64_t i = 0; i < rank(); ++i) {
             int64_t extent = std::min(block[i], shape[i]);
-            Value remaining = e.subi(e.cIndex(shape[i]),
-                                     e.muli(ivs[i], e.cIndex(extent)));
+            Value remaining =
+                e.subi(e.cIndex(shape[i]), e.muli(ivs[i], e.cIndex(extent)));
             count = e.muli(count, e.minui(remaining, e.cIndex(extent)));
           }
           return {e.uitofp(e.indexToI32(count))};
@@ -662,16 +663,16 @@ struct EncodeEmitter : Emitter {
                                   e.addi(bitStartI32, e.cI32(8)));
             Value valid = arith::AndIOp::create(e.b, e.loc, inRow, inByte);
             at.back() = e.minui(k, e.cIndex(rowLength - 1));
-            Value code = e.andi(e.extract(codes, at),
-                                e.cI32((int64_t(1) << bits) - 1));
+            Value code =
+                e.andi(e.extract(codes, at), e.cI32((int64_t(1) << bits) - 1));
             // The code starts `offset` bits into this byte (negative when it
             // began in the previous byte).
             Value offset = e.subi(kBit, bitStartI32);
             Value isAfter =
                 e.cmpi(arith::CmpIPredicate::sge, offset, e.cI32(0));
             Value left = arith::MinSIOp::create(
-                e.b, e.loc, arith::MaxSIOp::create(e.b, e.loc, offset,
-                                                   e.cI32(0)),
+                e.b, e.loc,
+                arith::MaxSIOp::create(e.b, e.loc, offset, e.cI32(0)),
                 e.cI32(31));
             Value right = arith::MinSIOp::create(
                 e.b, e.loc,
@@ -699,8 +700,8 @@ Value quantizeElement(Emitter &e, Value x, Value s, Value z, int64_t qmin,
   // Sum in f64 as the reference does: exact for every rounded float.
   Type f64 = e.b.getF64Type();
   Value value = arith::ExtFOp::create(e.b, e.loc, f64, rounded);
-  value = arith::AddFOp::create(
-      e.b, e.loc, value, arith::SIToFPOp::create(e.b, e.loc, f64, z));
+  value = arith::AddFOp::create(e.b, e.loc, value,
+                                arith::SIToFPOp::create(e.b, e.loc, f64, z));
   auto cF64 = [&](int64_t v) {
     return arith::ConstantFloatOp::create(e.b, e.loc, cast<FloatType>(f64),
                                           APFloat(double(v)));
@@ -751,20 +752,20 @@ Value encodeMinifloatElement(Emitter &e, MinifloatKind kind, Value x) {
   Value hi = e.extract(table, e.i32ToIndex(above));
   // The midpoint of two neighbours is exact in f32.
   Value mid = e.mulf(e.addf(lo, hi), e.cF32(0.5f));
-  Value isEven = e.cmpi(arith::CmpIPredicate::eq,
-                        e.andi(below, e.cI32(1)), e.cI32(0));
+  Value isEven =
+      e.cmpi(arith::CmpIPredicate::eq, e.andi(below, e.cI32(1)), e.cI32(0));
   Value roundUp = e.select(
       e.cmpf(arith::CmpFPredicate::OEQ, a, mid),
       arith::XOrIOp::create(e.b, e.loc, isEven,
                             arith::ConstantIntOp::create(e.b, e.loc, 1, 1)),
       e.cmpf(arith::CmpFPredicate::OGT, a, mid));
   Value magnitude = e.select(roundUp, above, below);
-  Value saturated = e.cmpf(arith::CmpFPredicate::OGE, a, e.cF32(spec.maxFinite));
+  Value saturated =
+      e.cmpf(arith::CmpFPredicate::OGE, a, e.cF32(spec.maxFinite));
   magnitude = e.select(saturated, e.cI32(maxCode), magnitude);
   Value code = e.ori(sign, magnitude);
   if (spec.hasInf) {
-    Value isInf =
-        e.cmpf(arith::CmpFPredicate::OEQ, a, e.cF32(INFINITY));
+    Value isInf = e.cmpf(arith::CmpFPredicate::OEQ, a, e.cF32(INFINITY));
     uint32_t infCode = ((1u << spec.exponentBits) - 1) << spec.mantissaBits;
     code = e.select(isInf, e.ori(sign, e.cI32(infCode)), code);
   }
@@ -777,8 +778,8 @@ Value encodeMinifloatElement(Emitter &e, MinifloatKind kind, Value x) {
 std::pair<Value, Value> exactDistance(Emitter &e, Value a, Value b) {
   Type f64 = e.b.getF64Type();
   Value lhs = arith::ExtFOp::create(e.b, e.loc, f64, a);
-  Value rhs = arith::NegFOp::create(
-      e.b, e.loc, arith::ExtFOp::create(e.b, e.loc, f64, b));
+  Value rhs = arith::NegFOp::create(e.b, e.loc,
+                                    arith::ExtFOp::create(e.b, e.loc, f64, b));
   Value sum = e.addf(lhs, rhs);
   Value rhsPart = e.subf(sum, lhs);
   Value lhsPart = e.subf(sum, rhsPart);
@@ -804,10 +805,9 @@ Value nearestIndexElement(Emitter &e, ArrayRef<float> table, Value x) {
     std::tie(head, tail) = exactDistance(e, e.cF32(table[i]), x);
     Value less = arith::OrIOp::create(
         e.b, e.loc, e.cmpf(arith::CmpFPredicate::OLT, head, bestHead),
-        arith::AndIOp::create(e.b, e.loc,
-                              e.cmpf(arith::CmpFPredicate::OEQ, head, bestHead),
-                              e.cmpf(arith::CmpFPredicate::OLT, tail,
-                                     bestTail)));
+        arith::AndIOp::create(
+            e.b, e.loc, e.cmpf(arith::CmpFPredicate::OEQ, head, bestHead),
+            e.cmpf(arith::CmpFPredicate::OLT, tail, bestTail)));
     best = e.select(less, e.cI32(i), best);
     bestHead = e.select(less, head, bestHead);
     bestTail = e.select(less, tail, bestTail);
@@ -827,9 +827,9 @@ LogicalResult checkParams(Location loc, ArrayRef<PartInfo> parts,
   for (auto [param, part] :
        llvm::zip_equal(params, ArrayRef(parts).drop_front(numCodeParts)))
     if (param.getType() != part.getTensorType())
-      return emitError(loc) << "parameter part '" << part.name << "' must be "
-                            << part.getTensorType() << ", got "
-                            << param.getType();
+      return emitError(loc)
+             << "parameter part '" << part.name << "' must be "
+             << part.getTensorType() << ", got " << param.getType();
   return success();
 }
 
@@ -838,8 +838,7 @@ LogicalResult checkParams(Location loc, ArrayRef<PartInfo> parts,
 /// {stored scales, f32 scales that quantize}.
 std::pair<Value, Value> deriveScales(EncodeEmitter &ee, Value reduced,
                                      ArrayRef<int64_t> paramShape,
-                                     float divisor, bool zeroToOne,
-                                     Type type) {
+                                     float divisor, bool zeroToOne, Type type) {
   auto identity = ee.b.getMultiDimIdentityMap(paramShape.size());
   SmallVector<Value> r = ee.mapElements(
       paramShape, {reduced}, {identity}, {type, ee.f32()},
@@ -886,8 +885,8 @@ Value unpack(EncodeEmitter &ee, Value packed, ArrayRef<int64_t> s,
   return ee.mapElements(
       s, {}, {}, {ee.i32()},
       [&](Emitter &e, ValueRange, ValueRange ivs) -> SmallVector<Value> {
-        return {e.readCode(packed, ivs.drop_back(), ivs.back(), bits,
-                           isSigned)};
+        return {
+            e.readCode(packed, ivs.drop_back(), ivs.back(), bits, isSigned)};
       })[0];
 }
 
@@ -924,15 +923,15 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
     if (isDoubleQuantized()) {
       Value codes = unpack(ee, params[0], paramShape, getScaleBits(), false);
       int64_t groupSize = getScaleGroupSize();
-      scales = ee.mapElements(
-          paramShape, {codes}, {pIdentity}, {ee.f32()},
-          [&](Emitter &e, ValueRange args,
-              ValueRange ivs) -> SmallVector<Value> {
-            Value linear = e.linearize(ivs, paramShape);
-            Value ss = e.extract(params[1],
-                                 e.divui(linear, e.cIndex(groupSize)));
-            return {e.mulf(e.uitofp(args[0]), ss)};
-          })[0];
+      scales =
+          ee.mapElements(paramShape, {codes}, {pIdentity}, {ee.f32()},
+                         [&](Emitter &e, ValueRange args,
+                             ValueRange ivs) -> SmallVector<Value> {
+                           Value linear = e.linearize(ivs, paramShape);
+                           Value ss = e.extract(
+                               params[1], e.divui(linear, e.cIndex(groupSize)));
+                           return {e.mulf(e.uitofp(args[0]), ss)};
+                         })[0];
     } else {
       scales = widenParams(ee, params[0], paramShape);
     }
@@ -961,10 +960,10 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
           paramShape, {mins, maxs}, {pIdentity, pIdentity},
           {type, ee.f32(), ee.f32()},
           [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
-            Value lo = arith::MinimumFOp::create(e.b, e.loc, args[0],
-                                                 e.cF32(0.0f));
-            Value hi = arith::MaximumFOp::create(e.b, e.loc, args[1],
-                                                 e.cF32(0.0f));
+            Value lo =
+                arith::MinimumFOp::create(e.b, e.loc, args[0], e.cF32(0.0f));
+            Value hi =
+                arith::MaximumFOp::create(e.b, e.loc, args[1], e.cF32(0.0f));
             Value s = e.divf(e.subf(hi, lo), e.cF32(range));
             s = e.select(e.cmpf(arith::CmpFPredicate::OEQ, s, e.cF32(0.0f)),
                          e.cF32(1.0f), s);
@@ -979,8 +978,7 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
           paramShape, {scales, los}, {pIdentity, pIdentity}, {ee.i32()},
           [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
             Value t = e.subf(e.cF32(float(qmin)), e.divf(args[1], args[0]));
-            return {quantizeElement(e, t, e.cF32(1.0f), e.cI32(0), qmin,
-                                    qmax)};
+            return {quantizeElement(e, t, e.cF32(1.0f), e.cI32(0), qmin, qmax)};
           })[0];
     }
     if (isDoubleQuantized()) {
@@ -991,9 +989,9 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
       AffineExpr linear = builder.getAffineConstantExpr(0);
       for (auto [i, extent] : llvm::enumerate(paramShape))
         linear = linear * extent + builder.getAffineDimExpr(i);
-      AffineMap superMap = AffineMap::get(paramShape.size(), 0,
-                                          linear.floorDiv(groupSize),
-                                          builder.getContext());
+      AffineMap superMap =
+          AffineMap::get(paramShape.size(), 0, linear.floorDiv(groupSize),
+                         builder.getContext());
       Value filled = linalg::FillOp::create(builder, loc, ee.cF32(-INFINITY),
                                             ee.empty({superGroups}, ee.f32()))
                          .getResult(0);
@@ -1007,8 +1005,7 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
               [&](OpBuilder &nb, Location nl, ValueRange args) {
                 linalg::YieldOp::create(
                     nb, nl,
-                    Value(arith::MaximumFOp::create(nb, nl, args[1],
-                                                    args[0])));
+                    Value(arith::MaximumFOp::create(nb, nl, args[1], args[0])));
               })
               .getResult(0);
       float codeMax = float((int64_t(1) << getScaleBits()) - 1);
@@ -1023,8 +1020,8 @@ UniformAttr::buildEncode(OpBuilder &builder, Location loc,
           paramShape, {f32Scales, superScales}, {pIdentity, superMap},
           {ee.i32(), ee.f32()},
           [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
-            Value code = quantizeElement(e, args[0], args[1], e.cI32(0), 0,
-                                         scaleMax);
+            Value code =
+                quantizeElement(e, args[0], args[1], e.cI32(0), 0, scaleMax);
             return {code, e.mulf(e.uitofp(code), args[1])};
           });
       scales = r[1];
@@ -1101,9 +1098,8 @@ MinifloatAttr::buildEncode(OpBuilder &builder, Location loc,
         {ee.f32()},
         [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
           Value s = e.divf(args[0], e.cF32(448.0f * 6.0f));
-          return {e.select(
-              e.cmpf(arith::CmpFPredicate::OEQ, s, e.cF32(0.0f)),
-              e.cF32(1.0f), s)};
+          return {e.select(e.cmpf(arith::CmpFPredicate::OEQ, s, e.cF32(0.0f)),
+                           e.cF32(1.0f), s)};
         })[0];
     if (shape.size() > 1) {
       SmallVector<ReassociationIndices> reassociation(1);
@@ -1132,26 +1128,24 @@ MinifloatAttr::buildEncode(OpBuilder &builder, Location loc,
                        e.cI32(0x7FFFFFFF)),
                 e.cI32(23));
             Value exponent = e.subi(field, e.cI32(127 + spec.maxExponent));
-            exponent = arith::MaxSIOp::create(e.b, e.loc, exponent,
-                                              e.cI32(-127));
-            exponent = arith::MinSIOp::create(e.b, e.loc, exponent,
-                                              e.cI32(127));
+            exponent =
+                arith::MaxSIOp::create(e.b, e.loc, exponent, e.cI32(-127));
+            exponent =
+                arith::MinSIOp::create(e.b, e.loc, exponent, e.cI32(127));
             Value special = arith::OrIOp::create(
                 e.b, e.loc, e.cmpi(arith::CmpIPredicate::eq, field, e.cI32(0)),
                 e.cmpi(arith::CmpIPredicate::eq, field, e.cI32(255)));
             exponent = e.select(special, e.cI32(-127), exponent);
             Value code = e.addi(exponent, e.cI32(127));
-            return {arith::TruncIOp::create(e.b, e.loc, e.b.getI8Type(),
-                                            code)};
+            return {arith::TruncIOp::create(e.b, e.loc, e.b.getI8Type(), code)};
           }
           if (scaleKind == MinifloatKind::E4M3FN) {
             // NVFP4: absmax / 6 / tensor_scale, encoded as e4m3.
-            Value s = e.divf(e.divf(amax, e.cF32(maxFinite)),
-                             tensorScaleScalar ? tensorScaleScalar
-                                               : e.cF32(1.0f));
+            Value s =
+                e.divf(e.divf(amax, e.cF32(maxFinite)),
+                       tensorScaleScalar ? tensorScaleScalar : e.cF32(1.0f));
             Value code = encodeMinifloatElement(e, MinifloatKind::E4M3FN, s);
-            return {arith::TruncIOp::create(e.b, e.loc, e.b.getI8Type(),
-                                            code)};
+            return {arith::TruncIOp::create(e.b, e.loc, e.b.getI8Type(), code)};
           }
           Value s = e.divf(amax, e.cF32(maxFinite));
           s = e.select(e.cmpf(arith::CmpFPredicate::OEQ, s, e.cF32(0.0f)),
@@ -1181,13 +1175,12 @@ MinifloatAttr::buildEncode(OpBuilder &builder, Location loc,
       [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
         Value divisor = hasScales ? args[1] : Value();
         if (tensorScaleScalar)
-          divisor = divisor ? e.mulf(divisor, tensorScaleScalar)
-                            : tensorScaleScalar;
+          divisor =
+              divisor ? e.mulf(divisor, tensorScaleScalar) : tensorScaleScalar;
         Value x = e.divf(args[0], divisor);
         if (tensorScaleScalar)
-          x = e.select(
-              e.cmpf(arith::CmpFPredicate::OEQ, divisor, e.cF32(0.0f)),
-              e.cF32(0.0f), x);
+          x = e.select(e.cmpf(arith::CmpFPredicate::OEQ, divisor, e.cF32(0.0f)),
+                       e.cF32(0.0f), x);
         return {encodeMinifloatElement(e, kind, x)};
       })[0];
   SmallVector<Value> result = {ee.pack(codes, shape, bits)};
@@ -1198,11 +1191,9 @@ MinifloatAttr::buildEncode(OpBuilder &builder, Location loc,
   return result;
 }
 
-FailureOr<SmallVector<Value>> LutAttr::buildEncode(OpBuilder &builder,
-                                                   Location loc,
-                                                   ArrayRef<int64_t> shape,
-                                                   Value input,
-                                                   ValueRange params) const {
+FailureOr<SmallVector<Value>>
+LutAttr::buildEncode(OpBuilder &builder, Location loc, ArrayRef<int64_t> shape,
+                     Value input, ValueRange params) const {
   if (!hasFixedTable() && !isNF4())
     return emitNoIRForm(loc, getMnemonic());
   EncodeEmitter ee{{builder, loc}, shape};
@@ -1266,24 +1257,23 @@ encodeSigned(Attribute attr, OpBuilder &builder, Location loc,
   }
   AffineMap identity = builder.getMultiDimIdentityMap(shape.size());
   Value codes = ee.mapElements(
-      shape, {input, scales}, {identity, ee.paramMap(granularity)},
-      {ee.i32()},
+      shape, {input, scales}, {identity, ee.paramMap(granularity)}, {ee.i32()},
       [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
         return {codeFn(e, args[0], args[1])};
       })[0];
   return SmallVector<Value>{ee.pack(codes, shape, bits), storedScales};
 }
 
-FailureOr<SmallVector<Value>>
-BinaryAttr::buildEncode(OpBuilder &builder, Location loc,
-                        ArrayRef<int64_t> shape, Value input,
-                        ValueRange params) const {
+FailureOr<SmallVector<Value>> BinaryAttr::buildEncode(OpBuilder &builder,
+                                                      Location loc,
+                                                      ArrayRef<int64_t> shape,
+                                                      Value input,
+                                                      ValueRange params) const {
   return encodeSigned(
       *this, builder, loc, shape, input, params, getGranularity(),
       getScaleType(), 1, /*zeroToOne=*/false,
       [](Emitter &e, Value x, Value) -> Value {
-        Value nonNegative =
-            e.cmpf(arith::CmpFPredicate::OGE, x, e.cF32(0.0f));
+        Value nonNegative = e.cmpf(arith::CmpFPredicate::OGE, x, e.cF32(0.0f));
         return arith::ExtUIOp::create(e.b, e.loc, e.i32(), nonNegative);
       });
 }
@@ -1305,9 +1295,9 @@ CodebookAttr::buildEncode(OpBuilder &, Location loc, ArrayRef<int64_t>, Value,
   return emitNoIRForm(loc, getMnemonic());
 }
 
-FailureOr<SmallVector<Value>>
-SparseAttr::buildEncode(OpBuilder &, Location loc, ArrayRef<int64_t>, Value,
-                        ValueRange) const {
+FailureOr<SmallVector<Value>> SparseAttr::buildEncode(OpBuilder &, Location loc,
+                                                      ArrayRef<int64_t>, Value,
+                                                      ValueRange) const {
   return emitNoIRForm(loc, getMnemonic());
 }
 
@@ -1317,9 +1307,10 @@ OutliersAttr::buildEncode(OpBuilder &, Location loc, ArrayRef<int64_t>, Value,
   return emitNoIRForm(loc, getMnemonic());
 }
 
-FailureOr<SmallVector<Value>>
-LowRankAttr::buildEncode(OpBuilder &, Location loc, ArrayRef<int64_t>, Value,
-                         ValueRange) const {
+FailureOr<SmallVector<Value>> LowRankAttr::buildEncode(OpBuilder &,
+                                                       Location loc,
+                                                       ArrayRef<int64_t>, Value,
+                                                       ValueRange) const {
   return emitNoIRForm(loc, getMnemonic());
 }
 
