@@ -24,8 +24,7 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
 
 extern "C" LLVM_ATTRIBUTE_WEAK DialectPluginLibraryInfo
 mlirGetDialectPluginInfo() {
-  return {MLIR_PLUGIN_API_VERSION, "QuantExampleDialects", LLVM_VERSION_STRING,
-          [](DialectRegistry *registry) {
-            registry->insert<qnt::QntDialect>();
-          }};
+  return {
+      MLIR_PLUGIN_API_VERSION, "QuantExampleDialects", LLVM_VERSION_STRING,
+      [](DialectRegistry *registry) { registry->insert<qnt::QntDialect>(); }};
 }

@@ -142,8 +142,8 @@ convertQuantTensorType(ShapedType type,
       quantType.getStorageTypeMax() != defaultMax)
     return emitError() << "narrowed storage range ["
                        << quantType.getStorageTypeMin() << ", "
-                       << quantType.getStorageTypeMax() << "] of "
-                       << quantType << " has no qnt equivalent";
+                       << quantType.getStorageTypeMax() << "] of " << quantType
+                       << " has no qnt equivalent";
   Type expressedType = quantType.getExpressedType();
   if (!expressedType.isF32() && !expressedType.isF16() &&
       !expressedType.isBF16())
@@ -166,27 +166,26 @@ convertQuantTensorType(ShapedType type,
                          << " is outside the storage range";
 
   MLIRContext *ctx = type.getContext();
-  auto storageType = IntegerType::get(ctx, bits,
-                                      isSigned ? IntegerType::Signless
-                                               : IntegerType::Unsigned);
+  auto storageType = IntegerType::get(
+      ctx, bits, isSigned ? IntegerType::Signless : IntegerType::Unsigned);
   UniformAttr encoding = UniformAttr::getChecked(
       emitError, ctx, storageType, params->granularity,
       Type(Float32Type::get(ctx)), symmetric, /*scaleBits=*/0u,
       /*scaleGroupSize=*/int64_t(0));
-  if (!encoding ||
-      failed(encoding.verifyEncoding(tensorType.getShape(), expressedType,
-                                     emitError)))
+  if (!encoding || failed(encoding.verifyEncoding(tensorType.getShape(),
+                                                  expressedType, emitError)))
     return failure();
   return RankedTensorType::get(tensorType.getShape(), expressedType, encoding);
 }
 
 /// Emits a diagnostic for every use of upstream quant types that this pass
 /// cannot convert, so that failures name their cause instead of "failed to
-/// legalize".
+/// legalize". A bad type is reported once, at its first (innermost) user.
 static LogicalResult checkConvertible(Operation *root) {
   bool ok = true;
+  DenseSet<Type> checkedTypes;
   auto checkType = [&](Operation *op, Type type) {
-    if (!isQuantType(type))
+    if (!isQuantType(type) || !checkedTypes.insert(type).second)
       return;
     auto shaped = dyn_cast<ShapedType>(type);
     if (!shaped) {
@@ -220,18 +219,19 @@ static LogicalResult checkConvertible(Operation *root) {
       for (Type type : func.getResultTypes())
         visit(type);
     }
+    // Function entry blocks are converted with the signature; nothing else
+    // rewrites block arguments.
     for (Region &region : op->getRegions())
       for (Block &block : region)
         for (BlockArgument arg : block.getArguments())
           if (isQuantType(arg.getType()) &&
-              !isa<FunctionOpInterface>(op)) {
+              !(isa<func::FuncOp>(op) && block.isEntryBlock())) {
             op->emitOpError() << "has a block argument of quantized type "
                               << arg.getType() << ", which is not converted";
             ok = false;
           }
-    if (usesQuant &&
-        !isa<quant::QuantizeCastOp, quant::DequantizeCastOp, func::FuncOp,
-             func::ReturnOp, func::CallOp>(op)) {
+    if (usesQuant && !isa<quant::QuantizeCastOp, quant::DequantizeCastOp,
+                          func::FuncOp, func::ReturnOp, func::CallOp>(op)) {
       op->emitOpError() << "uses quantized types and has no qnt conversion";
       ok = false;
     }
@@ -256,8 +256,8 @@ struct QuantizeCastConversion
         getTypeConverter()->convertType(op.getType()));
     if (!quantTensorType || !resultType)
       return rewriter.notifyMatchFailure(op, "unsupported result type");
-    auto quantType = cast<quant::QuantizedType>(
-        quantTensorType.getElementType());
+    auto quantType =
+        cast<quant::QuantizedType>(quantTensorType.getElementType());
     FailureOr<QuantParams> params = getQuantParams(
         quantType, resultType.getShape(), [&] { return op.emitOpError(); });
     if (failed(params))
@@ -265,8 +265,7 @@ struct QuantizeCastConversion
 
     auto encoding = cast<UniformAttr>(resultType.getEncoding());
     SmallVector<PartInfo> parts = encoding.getParts(resultType.getShape());
-    unsigned numCodeParts =
-        encoding.getNumCodeParts(resultType.getShape());
+    unsigned numCodeParts = encoding.getNumCodeParts(resultType.getShape());
     Location loc = op.getLoc();
     SmallVector<Value> paramValues;
     for (const PartInfo &part : ArrayRef(parts).drop_front(numCodeParts)) {
@@ -275,8 +274,8 @@ struct QuantizeCastConversion
       if (part.name == "scales") {
         if (int64_t(params->scales.size()) != part.getNumElements())
           return rewriter.notifyMatchFailure(op, "scale count mismatch");
-        value = DenseElementsAttr::get(partType,
-                                       ArrayRef<float>(params->scales));
+        value =
+            DenseElementsAttr::get(partType, ArrayRef<float>(params->scales));
       } else if (part.name == "zero_points") {
         SmallVector<int64_t> paramShape =
             encoding.getGranularity().getParamShape(resultType.getShape());
@@ -294,8 +293,8 @@ struct QuantizeCastConversion
       } else {
         return rewriter.notifyMatchFailure(op, "unexpected parameter part");
       }
-      paramValues.push_back(arith::ConstantOp::create(
-          rewriter, loc, partType, cast<TypedAttr>(value)));
+      paramValues.push_back(arith::ConstantOp::create(rewriter, loc, partType,
+                                                      cast<TypedAttr>(value)));
     }
     rewriter.replaceOpWithNewOp<QuantizeOp>(op, resultType, adaptor.getInput(),
                                             paramValues);
@@ -311,8 +310,7 @@ struct DequantizeCastConversion
   matchAndRewrite(quant::DequantizeCastOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!resultType ||
-        !isa<RankedTensorType>(adaptor.getInput().getType()))
+    if (!resultType || !isa<RankedTensorType>(adaptor.getInput().getType()))
       return rewriter.notifyMatchFailure(op, "expected ranked tensors");
     rewriter.replaceOpWithNewOp<DequantizeOp>(op, resultType,
                                               adaptor.getInput());
@@ -334,19 +332,16 @@ void ConvertQuantToQntPass::runOnOperation() {
   MLIRContext *ctx = &getContext();
   TypeConverter typeConverter;
   typeConverter.addConversion([](Type type) { return type; });
-  typeConverter.addConversion(
-      [](RankedTensorType type) -> std::optional<Type> {
-        if (!isa<quant::QuantizedType>(type.getElementType()))
-          return type;
-        // Diagnostics were emitted by checkConvertible; stay silent here.
-        FailureOr<RankedTensorType> converted = convertQuantTensorType(
-            type, [&] {
-              return InFlightDiagnostic();
-            });
-        if (failed(converted))
-          return std::nullopt;
-        return Type(*converted);
-      });
+  typeConverter.addConversion([](RankedTensorType type) -> std::optional<Type> {
+    if (!isa<quant::QuantizedType>(type.getElementType()))
+      return type;
+    // Diagnostics were emitted by checkConvertible; stay silent here.
+    FailureOr<RankedTensorType> converted =
+        convertQuantTensorType(type, [&] { return InFlightDiagnostic(); });
+    if (failed(converted))
+      return std::nullopt;
+    return Type(*converted);
+  });
 
   ConversionTarget target(*ctx);
   target.addLegalDialect<arith::ArithDialect, QntDialect>();
@@ -362,8 +357,8 @@ void ConvertQuantToQntPass::runOnOperation() {
   RewritePatternSet patterns(ctx);
   patterns.add<QuantizeCastConversion, DequantizeCastConversion>(typeConverter,
                                                                  ctx);
-  populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
-      patterns, typeConverter);
+  populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                 typeConverter);
   populateReturnOpTypeConversionPattern(patterns, typeConverter);
   populateCallOpTypeConversionPattern(patterns, typeConverter);
 
@@ -371,7 +366,7 @@ void ConvertQuantToQntPass::runOnOperation() {
   // quantization error (DESIGN.md decision 3): never fold.
   ConversionConfig config;
   config.foldingMode = DialectConversionFoldingMode::Never;
-  if (failed(applyPartialConversion(module, target, std::move(patterns),
-                                    config)))
+  if (failed(
+          applyPartialConversion(module, target, std::move(patterns), config)))
     signalPassFailure();
 }

@@ -26,6 +26,14 @@ func.func @constant_part_shape() {
 
 // -----
 
+func.func @constant_vector_part() {
+  // expected-error @+1 {{'qnt.constant' op part 0 ('codes') has type 'vector<4x4xi8>', expected 'tensor<4x4xi8>'}}
+  %0 = qnt.constant [dense<0> : vector<4x4xi8>, dense<1.0> : tensor<4x2xf16>] : tensor<4x8xf32, #qnt.uniform<i4, per_group(1, 4), scale = f16>>
+  return
+}
+
+// -----
+
 func.func @quantize_encoded_input(%x: tensor<4x8xf32, #qnt.uniform<i8, per_tensor, scale = f32>>) {
   // expected-error @+1 {{'qnt.quantize' op input must be a plain float tensor, got 'tensor<4x8xf32, #qnt.uniform<i8, per_tensor, scale = f32>>'}}
   %0 = qnt.quantize %x : tensor<4x8xf32, #qnt.uniform<i8, per_tensor, scale = f32>> -> tensor<4x8xf32, #qnt.uniform<i4, per_group(1, 4), scale = f16>>

@@ -8,8 +8,6 @@
 
 #include "quant/Dialect/Qnt/IR/QntOps.h"
 
-#include "EncodingUtils.h"
-
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -26,11 +24,11 @@ using namespace mlir::qnt;
 // `, type(bias)` and `, type(residual)` after the lhs and weight types. The
 // operands parsed before tell which types follow: two optional groups that
 // both start with a comma could not tell a lone residual from a lone bias.
-static ParseResult
-parseEpilogueTypes(OpAsmParser &parser,
-                   const std::optional<OpAsmParser::UnresolvedOperand> &bias,
-                   const std::optional<OpAsmParser::UnresolvedOperand> &residual,
-                   Type &biasType, Type &residualType) {
+static ParseResult parseEpilogueTypes(
+    OpAsmParser &parser,
+    const std::optional<OpAsmParser::UnresolvedOperand> &bias,
+    const std::optional<OpAsmParser::UnresolvedOperand> &residual,
+    Type &biasType, Type &residualType) {
   if (bias && (parser.parseComma() || parser.parseType(biasType)))
     return failure();
   if (residual && (parser.parseComma() || parser.parseType(residualType)))
@@ -38,8 +36,8 @@ parseEpilogueTypes(OpAsmParser &parser,
   return success();
 }
 
-static void printEpilogueTypes(OpAsmPrinter &printer, Operation *, Value,
-                               Value, Type biasType, Type residualType) {
+static void printEpilogueTypes(OpAsmPrinter &printer, Operation *, Value, Value,
+                               Type biasType, Type residualType) {
   for (Type type : {biasType, residualType})
     if (type)
       printer << ", " << type;
@@ -79,14 +77,13 @@ getEncodedParts(Operation *op, StringRef what, RankedTensorType type) {
   return getEncoding(type).getParts(type.getShape());
 }
 
-/// Whether a plain tensor of `type` matches `part` (shape and element type;
-/// encodings are not allowed on parts).
-static bool matchesPart(ShapedType type, const PartInfo &part) {
-  if (auto ranked = dyn_cast<RankedTensorType>(type); ranked &&
-                                                      ranked.getEncoding())
-    return false;
-  return type.hasRank() && type.getShape() == ArrayRef<int64_t>(part.shape) &&
-         type.getElementType() == part.elementType;
+/// Whether `type` is a plain ranked tensor matching `part` (shape and
+/// element type; parts carry no encoding).
+static bool matchesPart(Type type, const PartInfo &part) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  return tensorType && !tensorType.getEncoding() &&
+         tensorType.getShape() == ArrayRef<int64_t>(part.shape) &&
+         tensorType.getElementType() == part.elementType;
 }
 
 /// Checks `types` one by one against `parts`. `kind` names the operand or
@@ -95,8 +92,7 @@ static LogicalResult verifyPartTypes(Operation *op, StringRef kind,
                                      TypeRange types,
                                      ArrayRef<PartInfo> parts) {
   for (auto [index, type, part] : llvm::enumerate(types, parts)) {
-    auto shaped = dyn_cast<ShapedType>(type);
-    if (shaped && matchesPart(shaped, part))
+    if (matchesPart(type, part))
       continue;
     return op->emitOpError()
            << kind << " " << index << " ('" << part.name << "') has type "
@@ -124,10 +120,9 @@ static LogicalResult verifyAllParts(Operation *op, StringRef kind,
   if (failed(parts))
     return failure();
   if (types.size() != parts->size())
-    return op->emitOpError()
-           << "expects " << parts->size() << " " << kind << "s ("
-           << formatPartNames(*parts) << ") for " << encodedType << ", got "
-           << types.size();
+    return op->emitOpError() << "expects " << parts->size() << " " << kind
+                             << "s (" << formatPartNames(*parts) << ") for "
+                             << encodedType << ", got " << types.size();
   return verifyPartTypes(op, kind, types, *parts);
 }
 
@@ -138,7 +133,7 @@ static LogicalResult verifyAllParts(Operation *op, StringRef kind,
 LogicalResult ConstantOp::verify() {
   SmallVector<Type> partTypes;
   for (Attribute part : getParts())
-    partTypes.push_back(cast<TypedAttr>(part).getType());
+    partTypes.push_back(cast<ElementsAttr>(part).getType());
   return verifyAllParts(*this, "part", partTypes, getType(), "result");
 }
 
@@ -161,8 +156,7 @@ LogicalResult QuantizeOp::verify() {
                          << " does not match result shape "
                          << formatShape(resultType.getShape());
   if (inputType.getElementType() != resultType.getElementType())
-    return emitOpError() << "input element type "
-                         << inputType.getElementType()
+    return emitOpError() << "input element type " << inputType.getElementType()
                          << " does not match result element type "
                          << resultType.getElementType();
   FailureOr<SmallVector<PartInfo>> parts =
@@ -181,8 +175,8 @@ LogicalResult QuantizeOp::verify() {
       return emitOpError() << "encoding of " << resultType
                            << " has no parameter parts, got "
                            << getParams().size() << " params";
-    return emitOpError() << "expects no params or " << paramParts.size()
-                         << " (" << formatPartNames(paramParts) << "), got "
+    return emitOpError() << "expects no params or " << paramParts.size() << " ("
+                         << formatPartNames(paramParts) << "), got "
                          << getParams().size();
   }
   return verifyPartTypes(*this, "param", getParams().getTypes(), paramParts);
@@ -276,8 +270,7 @@ LogicalResult MatmulOp::verify() {
   int64_t weightK = weightShape[weightRank - 1];
   if (!isCompatibleDim(k, weightK))
     return emitOpError() << "lhs reduction size " << k
-                         << " does not match weight reduction size "
-                         << weightK;
+                         << " does not match weight reduction size " << weightK;
 
   SmallVector<int64_t> expectedShape(batchShape);
   expectedShape.push_back(m);

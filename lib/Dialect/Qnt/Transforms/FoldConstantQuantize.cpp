@@ -126,7 +126,9 @@ static ElementsAttr makePartAttr(const PartInfo &part,
                       bytes.size());
   if (int64_t(bytes.size()) <= inlineLimit)
     return DenseElementsAttr::getFromRawBuffer(type, data);
-  size_t align = std::max<size_t>(1, bytes.size() / part.getNumElements());
+  // Align blobs to their element size (parts hold whole-byte elements).
+  size_t align =
+      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
   AsmResourceBlob blob =
       HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
   // The blob manager makes the key unique (w_codes, w_codes_1, ...).
@@ -179,24 +181,21 @@ LogicalResult QntFoldConstantQuantizePass::foldQuantize(QuantizeOp op) {
   auto encoding = cast<EncodingAttrInterface>(type.getEncoding());
   PartsData partsData;
   if (failed(encoding.referenceEncode(
-          type.getShape(), *values, paramRefs, partsData, [&] {
-            return op.emitOpError() << "reference encode failed: ";
-          })))
+          type.getShape(), *values, paramRefs, partsData,
+          [&] { return op.emitOpError() << "reference encode failed: "; })))
     return failure();
 
   SmallVector<PartInfo> parts = encoding.getParts(type.getShape());
   if (partsData.size() != parts.size())
-    return op.emitOpError() << "reference encode produced "
-                            << partsData.size() << " parts, expected "
-                            << parts.size();
+    return op.emitOpError() << "reference encode produced " << partsData.size()
+                            << " parts, expected " << parts.size();
   std::string baseName = getBlobBaseName(op);
   SmallVector<Attribute> partAttrs;
   for (auto [part, bytes] : llvm::zip_equal(parts, partsData)) {
     if (int64_t(bytes.size()) != part.getNumBytes())
-      return op.emitOpError()
-             << "reference encode produced " << bytes.size()
-             << " bytes for part '" << part.name << "', expected "
-             << part.getNumBytes();
+      return op.emitOpError() << "reference encode produced " << bytes.size()
+                              << " bytes for part '" << part.name
+                              << "', expected " << part.getNumBytes();
     partAttrs.push_back(makePartAttr(part, bytes, inlineLimit, baseName));
   }
 
