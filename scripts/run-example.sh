@@ -15,7 +15,7 @@ mkdir -p "$out"
 "$build_dir/bin/quant-opt" "$out/mlp.mlir" \
   --qnt-fold-constant-quantize --qnt-reference-pipeline -o "$out/mlp.llvm.mlir"
 "$llvm_bin/mlir-translate" --mlir-to-llvmir "$out/mlp.llvm.mlir" -o "$out/mlp.ll"
-"$llvm_bin/clang" -O2 -c "$out/mlp.ll" -o "$out/mlp.o"
+"$llvm_bin/clang" -O2 -Wno-override-module -c "$out/mlp.ll" -o "$out/mlp.o"
 "$llvm_bin/clang" -O2 examples/models/mlp_main.c "$out/mlp.o" -lm -o "$out/mlp"
 echo "compiled $out/mlp; running it:"
 "$out/mlp"
