@@ -11,9 +11,12 @@
 #include "mlir/Dialect/LLVMIR/Transforms/RequestCWrappers.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 
@@ -44,10 +47,79 @@ void mlir::qnt::buildReferencePipeline(
   pm.addPass(createCanonicalizerPass());
 }
 
+bool mlir::qnt::hasAvx512(const CpuPipelineOptions &options) {
+  StringRef features = options.features;
+  if (!features.empty())
+    return features.contains("+avx512f");
+  StringRef cpu = options.cpu;
+  if (cpu == "host") {
+    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+    return hostFeatures.lookup("avx512f");
+  }
+  SmallVector<StringRef> cpuFeatures;
+  llvm::X86::getFeaturesForCPU(cpu, cpuFeatures);
+  return llvm::is_contained(cpuFeatures, "avx512f");
+}
+
+void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
+                                 const CpuPipelineOptions &options) {
+  bool avx512 = hasAvx512(options);
+  ConvertQntToCPUPassOptions cpuOptions;
+  cpuOptions.vectorWidth = options.vectorWidth > 0
+                               ? int64_t(options.vectorWidth)
+                               : (avx512 ? 16 : 8);
+  cpuOptions.tileN = options.tileN;
+  pm.addPass(createConvertQntToCPUPass(cpuOptions));
+  // Whatever the kernels do not cover takes the reference lowering.
+  pm.addPass(createConvertQntToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bufferization::BufferDeallocationPipelineOptions deallocOptions;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (options.threads > 1) {
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions ompOptions;
+    ompOptions.numThreads = options.threads;
+    pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
+    // Inlines the memref.alloca_scope the loop bodies get (the kernels
+    // allocate nothing), which would otherwise have to stay one block.
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  }
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  if (options.emitCInterface)
+    pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  pm.addPass(createConvertMathToLibmPass());
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.x86Vector = avx512;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  if (options.threads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::qnt::registerPipelines() {
   PassPipelineRegistration<ReferencePipelineOptions>(
       "qnt-reference-pipeline",
       "Lower qnt through the reference lowering (linalg, loops) to the LLVM "
       "dialect",
       buildReferencePipeline);
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "qnt-cpu-pipeline",
+      "Lower qnt to the LLVM dialect with generated SIMD kernels for "
+      "qnt.matmul (decode in registers, fused epilogue)",
+      buildCpuPipeline);
 }

@@ -5,6 +5,8 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 namespace qnt {
@@ -22,6 +24,45 @@ struct ReferencePipelineOptions
 /// dialect: the oracle every backend is checked against.
 void buildReferencePipeline(OpPassManager &pm,
                             const ReferencePipelineOptions &options);
+
+/// Options of the CPU pipeline (qnt -> generated SIMD kernels -> LLVM).
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  PassOptions::Option<std::string> cpu{
+      *this, "cpu",
+      llvm::cl::desc("Target CPU: 'host' or an LLVM CPU name (x86-64-v3, "
+                     "sapphirerapids...)"),
+      llvm::cl::init("host")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("Target features, e.g. '+avx2,+fma' or '+avx512f'; "
+                     "empty: the host's when cpu=host"),
+      llvm::cl::init("")};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads that split output channels (1: no threading; "
+                     "> 1: OpenMP, needs libomp at run time)"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector (0: 16 with AVX-512, else 8)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> tileN{
+      *this, "tile-n",
+      llvm::cl::desc("Output channels per kernel tile (0: two vectors)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Emit C-compatible wrappers for public functions"),
+      llvm::cl::init(true)};
+};
+
+/// Whether the target the options name has AVX-512F.
+bool hasAvx512(const CpuPipelineOptions &options);
+
+/// Lowers a module with qnt ops to the LLVM dialect with generated SIMD
+/// kernels for qnt.matmul (convert-qnt-to-cpu); what those do not cover goes
+/// through the reference lowering.
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
 /// Registers every quant pipeline with the global pass registry.
 void registerPipelines();

@@ -33,6 +33,17 @@ void QntDialect::registerAttributes() {
       >();
 }
 
+// The folder of qnt.constant yields its parts array; rebuilding the op from
+// it lets canonicalization deduplicate and hoist encoded constants.
+Operation *QntDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  auto parts = dyn_cast<ArrayAttr>(value);
+  if (!parts || !getEncoding(type) ||
+      !llvm::all_of(parts, llvm::IsaPred<ElementsAttr>))
+    return nullptr;
+  return ConstantOp::create(builder, loc, type, parts);
+}
+
 EncodingAttrInterface mlir::qnt::getEncoding(Type type) {
   auto tensorType = dyn_cast_or_null<RankedTensorType>(type);
   if (!tensorType)

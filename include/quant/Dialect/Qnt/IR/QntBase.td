@@ -27,6 +27,7 @@ def Qnt_Dialect : Dialect {
     that all lowerings and kernels are checked against.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::tensor::TensorDialect"

@@ -1,0 +1,45 @@
+//===- QntToCPU.h - SIMD CPU kernels for qnt.matmul -------------*- C++ -*-===//
+//
+// The CPU backend's kernel generator: qnt.matmul with a constant
+// #qnt.uniform weight becomes a vector-dialect kernel on memrefs that reads
+// weights repacked at compile time (WeightRepacking.h) and decodes them in
+// registers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_CONVERSION_QNTTOCPU_QNTTOCPU_H
+#define QUANT_CONVERSION_QNTTOCPU_QNTTOCPU_H
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+
+namespace mlir {
+class SymbolTable;
+namespace qnt {
+class MatmulOp;
+
+/// How kernels are shaped.
+struct CpuKernelOptions {
+  /// f32 lanes of one vector.
+  int64_t vectorWidth = 16;
+  /// Output channels per tile (a multiple of vectorWidth).
+  int64_t tileN = 32;
+  /// lhs rows that share one decode of the weights.
+  int64_t rowBlock = 4;
+};
+
+/// Whether `op` can become a generated CPU kernel; if not, `reason` says why.
+bool isSupportedByCpuKernel(MatmulOp op, std::string &reason);
+
+/// Replaces `op` (isSupportedByCpuKernel must hold) by repacked weight
+/// globals, inserted into `symbols`, and a generated kernel.
+LogicalResult rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
+                                       const CpuKernelOptions &options,
+                                       SymbolTable &symbols);
+
+} // namespace qnt
+} // namespace mlir
+
+#endif // QUANT_CONVERSION_QNTTOCPU_QNTTOCPU_H

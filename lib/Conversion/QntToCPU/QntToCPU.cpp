@@ -1,0 +1,562 @@
+//===- QntToCPU.cpp - SIMD CPU kernels for qnt.matmul ---------------------===//
+//
+// convert-qnt-to-cpu: every qnt.matmul whose weight is a constant 2-D
+// #qnt.uniform tensor becomes
+//
+//   * memref.globals holding the weight repacked at compile time
+//     (WeightRepacking.h): i32 code words [tiles, groups, words, tileN],
+//     f32 scales and i32 zero points [tiles, groups, tileN];
+//   * a kernel on memrefs:
+//
+//       scf.forall tile                          (output channels)
+//         scf.for row block of R rows            (lhs rows)
+//           acc[R][V] = 0                        (V vectors of lanes)
+//           scf.for group                        (K groups)
+//             part[R][V][S] = 0                  (S split accumulators)
+//             scf.for word
+//               w[v] = vector.load codes[tile, group, word, v * lanes]
+//               for code j (unrolled)
+//                 q = (w[v] << (32 - bits * (j + 1))) >> (32 - bits)
+//                 f = sitofp(q - zero_point)
+//                 for row r: part[r][v][j % S] =
+//                     fma(broadcast(lhs[r, k]), f, part[r][v][j % S])
+//             acc[r][v] = fma(sum_s part[r][v][s], scale[tile, group, v], acc)
+//           epilogue on acc: + bias, activation, + residual, masked store
+//
+// Nothing but code words, scales and zero points is read from the weight:
+// the float weight never exists in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant/Conversion/Passes.h"
+
+#include "quant/Conversion/QntToCPU/QntToCPU.h"
+#include "quant/Conversion/QntToCPU/WeightRepacking.h"
+#include "quant/Dialect/Qnt/IR/QntAttrs.h"
+#include "quant/Dialect/Qnt/IR/QntDialect.h"
+#include "quant/Dialect/Qnt/IR/QntOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace mlir {
+#define GEN_PASS_DEF_CONVERTQNTTOCPUPASS
+#include "quant/Conversion/Passes.h.inc"
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+//===----------------------------------------------------------------------===//
+// Support
+//===----------------------------------------------------------------------===//
+
+/// Little-endian bytes of a part attribute, row-major (a splat is expanded).
+static FailureOr<std::vector<uint8_t>> getPartBytes(Attribute attr) {
+  auto elements = dyn_cast<ElementsAttr>(attr);
+  if (!elements)
+    return failure();
+  auto type = cast<ShapedType>(elements.getType());
+  Type elementType = type.getElementType();
+  if (!elementType.isIntOrFloat() || elementType.getIntOrFloatBitWidth() % 8)
+    return failure();
+  size_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
+  size_t numBytes = size_t(type.getNumElements()) * elementBytes;
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
+    raw = dense.getRawData();
+  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    raw = resource.getData();
+  else
+    return failure();
+  std::vector<uint8_t> bytes(numBytes);
+  if (raw.size() == numBytes) {
+    std::memcpy(bytes.data(), raw.data(), numBytes);
+  } else if (raw.size() == elementBytes && isa<DenseElementsAttr>(attr)) {
+    for (size_t offset = 0; offset < numBytes; offset += elementBytes)
+      std::memcpy(bytes.data() + offset, raw.data(), elementBytes);
+  } else {
+    return failure();
+  }
+  return bytes;
+}
+
+/// Repacked parts up to this size are inline dense attributes, larger ones
+/// dense_resource blobs (weights never go through a textual round trip).
+static constexpr size_t kInlineLimitBytes = 4096;
+
+/// A private constant memref.global holding `data`.
+template <typename T>
+static memref::GlobalOp
+createGlobal(OpBuilder &b, Location loc, SymbolTable &symbols, StringRef name,
+             ArrayRef<int64_t> shape, Type elementType, ArrayRef<T> data) {
+  auto tensorType = RankedTensorType::get(shape, elementType);
+  ArrayRef<char> raw(reinterpret_cast<const char *>(data.data()),
+                     data.size() * sizeof(T));
+  ElementsAttr init;
+  if (raw.size() <= kInlineLimitBytes) {
+    init = DenseElementsAttr::getFromRawBuffer(tensorType, raw);
+  } else {
+    AsmResourceBlob blob =
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, alignof(T));
+    init = DenseResourceElementsAttr::get(tensorType, name, std::move(blob));
+  }
+  auto global =
+      memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"),
+                               MemRefType::get(shape, elementType), init,
+                               /*constant=*/true, b.getI64IntegerAttr(64));
+  symbols.insert(global);
+  return global;
+}
+
+/// The f32 activation of the epilogue on a vector, in the order the
+/// reference lowering writes it (no FMA).
+static Value applyActivation(OpBuilder &b, Location loc, Activation activation,
+                             Value y) {
+  auto vectorType = cast<VectorType>(y.getType());
+  auto cst = [&](float v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(v)));
+  };
+  switch (activation) {
+  case Activation::None:
+    return y;
+  case Activation::Relu: {
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, cst(0.0f));
+    return arith::SelectOp::create(b, loc, positive, y, cst(0.0f));
+  }
+  case Activation::Gelu: {
+    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
+    Value scaled =
+        arith::DivFOp::create(b, loc, y, cst(static_cast<float>(M_SQRT2)));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), erf));
+  }
+  case Activation::GeluTanh: {
+    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
+    Value cube = arith::MulFOp::create(b, loc, cst(0.044715f), y);
+    cube = arith::MulFOp::create(b, loc, cube, y);
+    cube = arith::MulFOp::create(b, loc, cube, y);
+    Value inner = arith::MulFOp::create(
+        b, loc, cst(static_cast<float>(std::sqrt(2.0 / M_PI))),
+        arith::AddFOp::create(b, loc, y, cube));
+    Value tanh = math::TanhOp::create(b, loc, inner);
+    return arith::MulFOp::create(
+        b, loc, half, arith::AddFOp::create(b, loc, cst(1.0f), tanh));
+  }
+  case Activation::Silu: {
+    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
+    return arith::DivFOp::create(b, loc, y,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), exp));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel generation
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Everything the kernel body needs.
+struct KernelBuilder {
+  Location loc;
+  RepackedLayout layout;
+  int64_t m;
+  int64_t lanes;
+  int64_t vectorsPerTile;
+  int64_t rowBlock;
+  /// Independent partial accumulators per (row, vector), so that FMA chains
+  /// do not serialise when few rows share a decode.
+  int64_t splits;
+  Activation activation;
+  Value codes, scales, zeroPoints, lhs, bias, residual, out;
+  VectorType floatVector, intVector;
+
+  Value index(OpBuilder &b, int64_t v) const {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value floatZero(OpBuilder &b) const {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(floatVector, b.getF32FloatAttr(0.0f)));
+  }
+  Value intSplat(OpBuilder &b, int32_t v) const {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(intVector, b.getI32IntegerAttr(v)));
+  }
+  Value add(OpBuilder &b, Value x, Value y) const {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value mul(OpBuilder &b, Value x, int64_t c) const {
+    return arith::MulIOp::create(b, loc, x, index(b, c));
+  }
+
+  /// Code `slot` of every lane of `word`, as a signed i32 vector.
+  Value decodeCode(OpBuilder &b, Value word, int64_t slot) const {
+    int64_t bits = layout.bits;
+    int64_t top = 32 - bits * (slot + 1);
+    Value shifted = word;
+    if (top > 0)
+      shifted = arith::ShLIOp::create(b, loc, word, intSplat(b, top));
+    Value amount = intSplat(b, 32 - bits);
+    if (layout.signedCodes)
+      return arith::ShRSIOp::create(b, loc, shifted, amount);
+    return arith::ShRUIOp::create(b, loc, shifted, amount);
+  }
+
+  /// Accumulates the codes [0, count) of word `word` of `group` into
+  /// `partial` ([rows][vectors][splits]).
+  void emitWord(OpBuilder &b, Value tile, Value group, Value groupK, Value word,
+                int64_t count, Value rowBase, int64_t rows,
+                ArrayRef<Value> groupZeroPoints,
+                SmallVectorImpl<Value> &partial) const {
+    SmallVector<Value> words;
+    for (int64_t v = 0; v < vectorsPerTile; ++v)
+      words.push_back(vector::LoadOp::create(
+          b, loc, intVector, codes,
+          ValueRange{tile, group, word, index(b, v * lanes)}));
+    Value wordK = add(b, groupK, mul(b, word, layout.codesPerWord));
+    SmallVector<Value> lhsRows;
+    for (int64_t r = 0; r < rows; ++r)
+      lhsRows.push_back(add(b, rowBase, index(b, r)));
+    for (int64_t slot = 0; slot < count; ++slot) {
+      SmallVector<Value> weights;
+      for (int64_t v = 0; v < vectorsPerTile; ++v) {
+        Value q = decodeCode(b, words[v], slot);
+        if (layout.hasZeroPoints)
+          q = arith::SubIOp::create(b, loc, q, groupZeroPoints[v]);
+        weights.push_back(arith::SIToFPOp::create(b, loc, floatVector, q));
+      }
+      Value k = add(b, wordK, index(b, slot));
+      for (int64_t r = 0; r < rows; ++r) {
+        Value x =
+            memref::LoadOp::create(b, loc, lhs, ValueRange{lhsRows[r], k});
+        Value xs = vector::BroadcastOp::create(b, loc, floatVector, x);
+        for (int64_t v = 0; v < vectorsPerTile; ++v) {
+          Value &acc =
+              partial[(r * vectorsPerTile + v) * splits + slot % splits];
+          acc = vector::FMAOp::create(b, loc, xs, weights[v], acc);
+        }
+      }
+    }
+  }
+
+  /// Accumulates one K group of `groupLength` elements into `acc`
+  /// ([rows][vectors]) and returns the new accumulators.
+  SmallVector<Value> emitGroup(OpBuilder &b, Value tile, Value group,
+                               int64_t groupLength, Value rowBase, int64_t rows,
+                               ValueRange acc) const {
+    Value groupK = mul(b, group, layout.groupSize);
+    SmallVector<Value> groupZeroPoints;
+    if (layout.hasZeroPoints)
+      for (int64_t v = 0; v < vectorsPerTile; ++v)
+        groupZeroPoints.push_back(vector::LoadOp::create(
+            b, loc, intVector, zeroPoints,
+            ValueRange{tile, group, index(b, v * lanes)}));
+    int64_t numPartial = rows * vectorsPerTile * splits;
+    Value zero = floatZero(b);
+    SmallVector<Value> partial(numPartial, zero);
+    int64_t fullWords = groupLength / layout.codesPerWord;
+    int64_t tail = groupLength % layout.codesPerWord;
+    if (fullWords > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(b, 0), index(b, fullWords), index(b, 1), partial,
+          [&](OpBuilder &nb, Location, Value word, ValueRange iterArgs) {
+            SmallVector<Value> values(iterArgs);
+            emitWord(nb, tile, group, groupK, word, layout.codesPerWord,
+                     rowBase, rows, groupZeroPoints, values);
+            scf::YieldOp::create(nb, loc, values);
+          });
+      partial.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (tail > 0)
+      emitWord(b, tile, group, groupK, index(b, fullWords), tail, rowBase, rows,
+               groupZeroPoints, partial);
+
+    SmallVector<Value> groupScales;
+    for (int64_t v = 0; v < vectorsPerTile; ++v)
+      groupScales.push_back(
+          vector::LoadOp::create(b, loc, floatVector, scales,
+                                 ValueRange{tile, group, index(b, v * lanes)}));
+    SmallVector<Value> result;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t v = 0; v < vectorsPerTile; ++v) {
+        int64_t base = (r * vectorsPerTile + v) * splits;
+        Value sum = partial[base];
+        for (int64_t s = 1; s < splits; ++s)
+          sum = arith::AddFOp::create(b, loc, sum, partial[base + s]);
+        result.push_back(vector::FMAOp::create(b, loc, sum, groupScales[v],
+                                               acc[r * vectorsPerTile + v]));
+      }
+    }
+    return result;
+  }
+
+  /// The whole K reduction and the epilogue of `rows` rows from `rowBase`.
+  void emitRows(OpBuilder &b, Value tile, Value rowBase, int64_t rows) const {
+    SmallVector<Value> acc(rows * vectorsPerTile, floatZero(b));
+    int64_t fullGroups = layout.k / layout.groupSize;
+    int64_t tail = layout.k % layout.groupSize;
+    if (fullGroups > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(b, 0), index(b, fullGroups), index(b, 1), acc,
+          [&](OpBuilder &nb, Location, Value group, ValueRange iterArgs) {
+            scf::YieldOp::create(nb, loc,
+                                 emitGroup(nb, tile, group, layout.groupSize,
+                                           rowBase, rows, iterArgs));
+          });
+      acc.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (tail > 0)
+      acc = emitGroup(b, tile, index(b, fullGroups), tail, rowBase, rows, acc);
+
+    // Epilogue: y = act(acc + bias) + residual, stored with lanes past N
+    // masked off.
+    Value tileN = mul(b, tile, layout.tileN);
+    Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    for (int64_t v = 0; v < vectorsPerTile; ++v) {
+      Value n = add(b, tileN, index(b, v * lanes));
+      Value biasVector;
+      if (bias)
+        biasVector = vector::TransferReadOp::create(b, loc, floatVector, bias,
+                                                    ValueRange{n}, padding,
+                                                    ArrayRef<bool>{false});
+      for (int64_t r = 0; r < rows; ++r) {
+        Value row = add(b, rowBase, index(b, r));
+        Value y = acc[r * vectorsPerTile + v];
+        if (bias)
+          y = arith::AddFOp::create(b, loc, y, biasVector);
+        y = applyActivation(b, loc, activation, y);
+        if (residual)
+          y = arith::AddFOp::create(
+              b, loc, y,
+              vector::TransferReadOp::create(b, loc, floatVector, residual,
+                                             ValueRange{row, n}, padding,
+                                             ArrayRef<bool>{false}));
+        vector::TransferWriteOp::create(b, loc, y, out, ValueRange{row, n},
+                                        ArrayRef<bool>{false});
+      }
+    }
+  }
+
+  /// One tile of output channels, all rows.
+  void emitTile(OpBuilder &b, Value tile) const {
+    int64_t fullBlocks = m / rowBlock;
+    int64_t tail = m % rowBlock;
+    if (fullBlocks > 0)
+      scf::ForOp::create(
+          b, loc, index(b, 0), index(b, fullBlocks), index(b, 1), ValueRange{},
+          [&](OpBuilder &nb, Location, Value block, ValueRange) {
+            emitRows(nb, tile, mul(nb, block, rowBlock), rowBlock);
+            scf::YieldOp::create(nb, loc);
+          });
+    if (tail > 0)
+      emitRows(b, tile, index(b, fullBlocks * rowBlock), tail);
+  }
+};
+
+} // namespace
+
+bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto encoding = dyn_cast<UniformAttr>(weightType.getEncoding());
+  if (!encoding) {
+    reason = "weight encoding is not #qnt.uniform";
+    return false;
+  }
+  auto constant = op.getWeight().getDefiningOp<ConstantOp>();
+  if (!constant) {
+    reason = "weight is not a qnt.constant";
+    return false;
+  }
+  auto lhsType = cast<RankedTensorType>(op.getLhs().getType());
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  if (lhsType.getRank() != 2 || weightType.getRank() != 2) {
+    reason = "batched matmul";
+    return false;
+  }
+  if (!lhsType.hasStaticShape() || !weightType.hasStaticShape() ||
+      !resultType.hasStaticShape()) {
+    reason = "dynamic shapes";
+    return false;
+  }
+  auto isF32 = [](Value v) {
+    return !v || cast<RankedTensorType>(v.getType()).getElementType().isF32();
+  };
+  if (!isF32(op.getLhs()) || !isF32(op.getResult()) || !isF32(op.getBias()) ||
+      !isF32(op.getResidual())) {
+    reason = "activations are not f32";
+    return false;
+  }
+  if (op.getBias() &&
+      cast<RankedTensorType>(op.getBias().getType()).getRank() != 1) {
+    reason = "bias is not 1-D";
+    return false;
+  }
+  return canRepackForCpu(encoding, weightType.getShape(), reason);
+}
+
+LogicalResult
+mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
+                                    const CpuKernelOptions &options,
+                                    SymbolTable &symbols) {
+  Location loc = op.getLoc();
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto encoding = cast<UniformAttr>(weightType.getEncoding());
+  auto constant = op.getWeight().getDefiningOp<ConstantOp>();
+
+  // Repack at compile time.
+  std::vector<std::vector<uint8_t>> partBytes;
+  for (Attribute part : constant.getParts()) {
+    FailureOr<std::vector<uint8_t>> bytes = getPartBytes(part);
+    if (failed(bytes))
+      return rewriter.notifyMatchFailure(op, "unreadable weight part");
+    partBytes.push_back(std::move(*bytes));
+  }
+  SmallVector<ArrayRef<uint8_t>> partRefs(partBytes.begin(), partBytes.end());
+  FailureOr<RepackedWeight> repacked =
+      repackForCpu(encoding, weightType.getShape(), options.tileN, partRefs);
+  if (failed(repacked))
+    return rewriter.notifyMatchFailure(op, "weight parts have wrong sizes");
+  const RepackedLayout &layout = repacked->layout;
+
+  // The repacked weight as private constant globals.
+  auto module = op->getParentOfType<ModuleOp>();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  auto codesGlobal =
+      createGlobal<int32_t>(rewriter, loc, symbols, "__qnt_cpu_codes",
+                            layout.getCodesShape(), i32, repacked->codes);
+  auto scalesGlobal =
+      createGlobal<float>(rewriter, loc, symbols, "__qnt_cpu_scales",
+                          layout.getParamsShape(), f32, repacked->scales);
+  memref::GlobalOp zeroPointsGlobal;
+  if (layout.hasZeroPoints)
+    zeroPointsGlobal = createGlobal<int32_t>(
+        rewriter, loc, symbols, "__qnt_cpu_zero_points",
+        layout.getParamsShape(), i32, repacked->zeroPoints);
+
+  rewriter.setInsertionPoint(op);
+  auto getGlobal = [&](memref::GlobalOp global) -> Value {
+    if (!global)
+      return {};
+    return memref::GetGlobalOp::create(rewriter, loc, global.getType(),
+                                       global.getSymName());
+  };
+  auto toBuffer = [&](Value tensor) -> Value {
+    if (!tensor)
+      return {};
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        tensor, /*readOnly=*/true);
+  };
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  int64_t m = resultType.getShape()[0];
+
+  KernelBuilder kb{loc,
+                   layout,
+                   m,
+                   options.vectorWidth,
+                   options.tileN / options.vectorWidth,
+                   std::max<int64_t>(1, std::min(options.rowBlock, m)),
+                   1,
+                   op.getActivation(),
+                   getGlobal(codesGlobal),
+                   getGlobal(scalesGlobal),
+                   getGlobal(zeroPointsGlobal),
+                   toBuffer(op.getLhs()),
+                   toBuffer(op.getBias()),
+                   toBuffer(op.getResidual()),
+                   Value(),
+                   VectorType::get({options.vectorWidth}, f32),
+                   VectorType::get({options.vectorWidth}, i32)};
+  // Enough independent FMA chains to cover the FMA latency (about 4 chains
+  // of the two FMA ports) when few rows share a decode.
+  kb.splits = std::max<int64_t>(
+      1, std::min<int64_t>(4 / (kb.rowBlock * kb.vectorsPerTile), 4));
+  auto outType = MemRefType::get(resultType.getShape(), f32);
+  kb.out = memref::AllocOp::create(rewriter, loc, outType,
+                                   rewriter.getI64IntegerAttr(64));
+
+  auto forall = scf::ForallOp::create(
+      rewriter, loc,
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(layout.numTiles)},
+      ValueRange{}, std::nullopt);
+  {
+    OpBuilder::InsertionGuard bodyGuard(rewriter);
+    rewriter.setInsertionPointToStart(forall.getBody());
+    kb.emitTile(rewriter, forall.getInductionVar(0));
+  }
+  Value result = bufferization::ToTensorOp::create(
+      rewriter, loc, resultType, kb.out, /*restrict=*/true, /*writable=*/true);
+  rewriter.replaceOp(op, result);
+  if (constant->use_empty())
+    rewriter.eraseOp(constant);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ConvertQntToCPUPass
+    : public impl::ConvertQntToCPUPassBase<ConvertQntToCPUPass> {
+  using Base::Base;
+  void runOnOperation() override;
+};
+} // namespace
+
+void ConvertQntToCPUPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (vectorWidth <= 0 || !llvm::isPowerOf2_64(vectorWidth)) {
+    module.emitError() << "vector-width must be a positive power of two, got "
+                       << int64_t(vectorWidth);
+    return signalPassFailure();
+  }
+  CpuKernelOptions options;
+  options.vectorWidth = vectorWidth;
+  options.tileN = tileN == 0 ? 2 * vectorWidth : int64_t(tileN);
+  options.rowBlock = int64_t(rowBlock);
+  if (options.tileN % vectorWidth != 0) {
+    module.emitError() << "tile-n must be a multiple of vector-width ("
+                       << int64_t(vectorWidth) << "), got " << options.tileN;
+    return signalPassFailure();
+  }
+  if (options.rowBlock <= 0) {
+    module.emitError() << "row-block must be positive, got "
+                       << options.rowBlock;
+    return signalPassFailure();
+  }
+
+  SmallVector<MatmulOp> matmuls;
+  module.walk([&](MatmulOp op) {
+    std::string reason;
+    if (isSupportedByCpuKernel(op, reason))
+      matmuls.push_back(op);
+  });
+  SymbolTable symbols(module);
+  IRRewriter rewriter(&getContext());
+  for (MatmulOp op : matmuls)
+    if (failed(rewriteMatmulToCpuKernel(rewriter, op, options, symbols))) {
+      op.emitError("cannot generate a cpu kernel for this matmul");
+      return signalPassFailure();
+    }
+}

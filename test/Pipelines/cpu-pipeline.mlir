@@ -1,0 +1,33 @@
+// The CPU pipeline ends in the LLVM dialect with the kernel's vector code,
+// picks the vector width from the target features, and splits output
+// channels over OpenMP threads when asked.
+// RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx512f" | FileCheck %s --check-prefix=AVX512
+// RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma" | FileCheck %s --check-prefix=AVX2
+// RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma threads=4" | FileCheck %s --check-prefix=THREADS
+
+// AVX512: llvm.mlir.global private constant @__qnt_cpu_codes{{.*}} : !llvm.array<1 x array<3 x array<2 x array<32 x i32>>>>
+// AVX512-LABEL: llvm.func @gemv
+// AVX512: llvm.load {{.*}} -> vector<16xi32>
+// AVX512: llvm.ashr {{.*}} : vector<16xi32>
+// AVX512: llvm.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// AVX512: llvm.intr.fmuladd({{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
+// AVX512: llvm.intr.masked.store
+// AVX512-NOT: qnt.
+// AVX512-NOT: omp.
+
+// AVX2: llvm.mlir.global private constant @__qnt_cpu_codes{{.*}} : !llvm.array<2 x array<3 x array<2 x array<16 x i32>>>>
+// AVX2-LABEL: llvm.func @gemv
+// AVX2: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+
+// THREADS-LABEL: llvm.func @gemv
+// THREADS: omp.parallel num_threads
+// THREADS: omp.wsloop
+// THREADS: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+func.func @gemv(%x: tensor<1x40xf32>, %b: tensor<20xf32>) -> tensor<1x20xf32> {
+  %w = qnt.constant [dense<17> : tensor<20x20xi8>, dense<0.5> : tensor<20x3xf16>]
+      : tensor<20x40xf32, #qnt.uniform<i4, per_group(1, 16), scale = f16>>
+  %y = qnt.matmul %x, %w bias(%b) {activation = #qnt.activation<silu>}
+      : (tensor<1x40xf32>, tensor<20x40xf32, #qnt.uniform<i4, per_group(1, 16), scale = f16>>, tensor<20xf32>)
+      -> tensor<1x20xf32>
+  return %y : tensor<1x20xf32>
+}
