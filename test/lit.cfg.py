@@ -30,10 +30,13 @@ llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 
 tool_dirs = [config.quant_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt", "mlir-opt", "mlir-runner", "mlir-translate",
+tools = ["quant-opt", ToolSubst("quant-import-onnx", unresolved="ignore"), "not", "mlir-opt", "mlir-runner", "mlir-translate",
          ToolSubst("%quant-ref", command=os.path.join(config.quant_tools_dir, "quant-ref"),
                    unresolved="ignore")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+if getattr(config, "quant_enable_onnx", "") in ("1", "ON", "TRUE"):
+    config.available_features.add("onnx")
 
 if shutil.which("ptxas", path="/usr/local/cuda/bin:" + config.environment["PATH"]):
     config.available_features.add("ptxas")

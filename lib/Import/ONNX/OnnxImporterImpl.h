@@ -1,0 +1,225 @@
+//===- OnnxImporterImpl.h - ONNX importer internals -------------*- C++ -*-===//
+//
+// Shared by the importer's translation units only (it includes the protobuf
+// classes, so it must never be reached from an MLIR-facing header).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_LIB_IMPORT_ONNX_ONNXIMPORTERIMPL_H
+#define QUANT_LIB_IMPORT_ONNX_ONNXIMPORTERIMPL_H
+
+#include "quant/Import/ONNX/OnnxImporter.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "llvm/ADT/StringMap.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace qnt {
+namespace onnx_import {
+
+/// ONNX TensorProto.DataType codes. ONNX 1.12 names the first 17 only.
+enum OnnxType : int32_t {
+  kUndefined = 0,
+  kFloat = 1,
+  kUint8 = 2,
+  kInt8 = 3,
+  kUint16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kString = 8,
+  kBool = 9,
+  kFloat16 = 10,
+  kDouble = 11,
+  kUint32 = 12,
+  kUint64 = 13,
+  kBfloat16 = 16,
+  kFloat8E4M3FN = 17,
+  kFloat8E4M3FNUZ = 18,
+  kFloat8E5M2 = 19,
+  kFloat8E5M2FNUZ = 20,
+  kUint4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23,
+};
+
+/// "float", "int4", ... for diagnostics.
+std::string onnxTypeName(int32_t type);
+bool isOnnxFloatType(int32_t type);
+bool isOnnxIntegerType(int32_t type);
+bool isOnnxUnsigned(int32_t type);
+/// Bits of the integer types (1 for bool), 0 otherwise.
+unsigned onnxIntegerBits(int32_t type);
+
+/// A tensor whose contents the importer knows: an initializer, a Constant,
+/// or shape arithmetic folded at import. Integer and bool elements are
+/// stored widened to int64 in `ints`; float elements in `floats` (as
+/// double), with `raw` holding the original little-endian bytes of float
+/// tensors (so blobs copy them exactly).
+struct HostTensor {
+  int32_t type = kUndefined;
+  SmallVector<int64_t> shape;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::vector<char> raw;
+
+  int64_t getNumElements() const;
+  bool isFloat() const { return isOnnxFloatType(type); }
+};
+
+/// A weight-only quantized initializer seen through DequantizeLinear: the
+/// integer codes plus parameters, kept so that MatMul / Gemm can consume it
+/// as a qnt.constant without ever making a float copy.
+struct QuantizedWeight {
+  /// Initializer name (names the dense_resource blobs).
+  std::string name;
+  SmallVector<int64_t> shape;
+  std::vector<int32_t> codes;
+  unsigned bits = 8;
+  bool isSigned = true;
+  enum class Kind { Tensor, Axis, Block } kind = Kind::Tensor;
+  int64_t axis = 0;
+  int64_t blockSize = 0;
+  std::shared_ptr<HostTensor> scale;
+  /// Empty when the zero point is absent (0).
+  std::vector<int32_t> zeroPoints;
+};
+
+/// What the importer knows about one ONNX value.
+struct ValueInfo {
+  /// The SSA value; null while only `constant` or `qweight` is known (it is
+  /// materialized on first use).
+  Value value;
+  /// The ONNX element type (MLIR integer types are signless).
+  int32_t onnxType = kUndefined;
+  std::shared_ptr<HostTensor> constant;
+  bool isInitializer = false;
+  std::shared_ptr<QuantizedWeight> qweight;
+  /// For QuantizeLinear results: the scale / zero point value names.
+  std::string quantScale, quantZeroPoint;
+};
+
+class Importer {
+public:
+  Importer(MLIRContext &context, const onnx::ModelProto &model,
+           StringRef modelPath, const OnnxImportOptions &options);
+
+  OwningOpRef<ModuleOp> run();
+
+  //===--------------------------------------------------------------------===//
+  // Used by the op handlers.
+  //===--------------------------------------------------------------------===//
+
+  MLIRContext &ctx;
+  OpBuilder b;
+  Location loc;
+  const onnx::NodeProto *node = nullptr;
+  int64_t opset = 0;
+
+  /// Error at the current node: "node 'n' (Op, domain 'd'): ...".
+  InFlightDiagnostic nodeError();
+  /// Error not tied to a node.
+  InFlightDiagnostic modelError();
+
+  unsigned numInputs() const;
+  bool hasInput(unsigned i) const;
+  StringRef inputName(unsigned i) const;
+  ValueInfo *inputInfo(unsigned i);
+  /// The input as an SSA value (materializing constants); fails with a
+  /// diagnostic when missing.
+  FailureOr<Value> input(unsigned i);
+  /// The input's known contents, or null.
+  HostTensor *constInput(unsigned i);
+  /// Integer contents of a constant input, or a diagnostic.
+  FailureOr<std::vector<int64_t>> constInts(unsigned i, StringRef what);
+
+  /// Records output `i` of the current node.
+  LogicalResult setOutput(unsigned i, Value value, int32_t onnxType = -1);
+  LogicalResult setOutput(unsigned i, ValueInfo info);
+  unsigned numOutputs() const;
+  bool hasOutput(unsigned i) const;
+
+  // Attributes.
+  const onnx::AttributeProto *attr(StringRef name) const;
+  int64_t attrInt(StringRef name, int64_t defaultValue) const;
+  float attrFloat(StringRef name, float defaultValue) const;
+  std::string attrString(StringRef name, StringRef defaultValue) const;
+  std::optional<std::vector<int64_t>> attrInts(StringRef name) const;
+  /// Fails with a diagnostic for any attribute not in `known`.
+  LogicalResult checkAttrs(ArrayRef<StringRef> known);
+
+  /// Materializes a value's contents as an arith.constant (dense_resource
+  /// for initializers, dense otherwise).
+  FailureOr<Value> materialize(ValueInfo &info, StringRef name);
+  Value constantOf(const HostTensor &tensor, StringRef name, bool asResource);
+
+  FailureOr<Type> mlirType(int32_t onnxType);
+  FailureOr<std::shared_ptr<HostTensor>>
+  readTensor(const onnx::TensorProto &tensor);
+
+  // Handlers, looked up by (domain, op type).
+  using Handler = std::function<LogicalResult(Importer &)>;
+
+private:
+  const onnx::ModelProto &model;
+  std::string modelPath;
+  std::string modelDir;
+  const OnnxImportOptions &options;
+  llvm::StringMap<ValueInfo> values;
+  int64_t msOpset = 0;
+
+  LogicalResult importGraph(ModuleOp module);
+  LogicalResult importNode(const onnx::NodeProto &n);
+  FailureOr<RankedTensorType> inputType(const onnx::ValueInfoProto &input,
+                                        int32_t &onnxType);
+  LogicalResult readExternal(const onnx::TensorProto &tensor,
+                             std::vector<char> &bytes);
+};
+
+/// Registers the default-domain float op handlers.
+void registerFloatOps(llvm::StringMap<Importer::Handler> &handlers);
+/// Registers QuantizeLinear / DequantizeLinear.
+void registerQuantOps(llvm::StringMap<Importer::Handler> &handlers);
+/// Registers the com.microsoft handlers (MatMulNBits).
+void registerMicrosoftOps(llvm::StringMap<Importer::Handler> &handlers);
+
+/// qnt.matmul on a DequantizeLinear'd initializer; `weightIsNK` says the
+/// weight is already [N, K] (Gemm transB = 1). `bias` may be null. Returns
+/// null (without a diagnostic) when `rhs` is not such a weight.
+FailureOr<Value> buildQuantizedMatmul(Importer &imp, Value lhs, ValueInfo &rhs,
+                                      bool weightIsNK, Value bias);
+
+//===----------------------------------------------------------------------===//
+// IR helpers (OnnxOps.cpp).
+//===----------------------------------------------------------------------===//
+
+RankedTensorType tensorType(ArrayRef<int64_t> shape, Type elementType);
+ArrayRef<int64_t> shapeOf(Value value);
+Type elementTypeOf(Value value);
+/// tosa.reshape (no-op when the shape already matches).
+Value reshapeTo(OpBuilder &b, Location loc, Value value,
+                ArrayRef<int64_t> shape);
+/// A tosa.const of `shape` filled with `value`, of a float or integer type.
+Value splatConst(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                 Type elementType, double value);
+Value transposeBy(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int32_t> perms);
+int64_t product(ArrayRef<int64_t> values);
+
+} // namespace onnx_import
+} // namespace qnt
+} // namespace mlir
+
+#endif // QUANT_LIB_IMPORT_ONNX_ONNXIMPORTERIMPL_H
