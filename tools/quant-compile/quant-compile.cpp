@@ -1,0 +1,284 @@
+//===- quant-compile.cpp - compile a model to native code -----------------===//
+//
+// quant-compile INPUT(.mlir|.onnx) -o OUT [--emit=mlir|llvm|obj|so|exe]
+//   [--target=cpu] [--mcpu=..] [--mattr=..] [--threads=N]
+//   [--pipeline=cpu|reference] [--entry=NAME] [--prefix=NAME]
+//
+// The whole flow in one process: import or parse, generate the model ABI
+// (docs/ABI.md), lower, emit. Prints a summary of the model to stderr.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant/Compiler/Compiler.h"
+#include "quant/InitAll.h"
+
+#ifdef QUANT_HAVE_ONNX
+#include "quant/Import/ONNX/OnnxImporter.h"
+#endif
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("quant-compile options");
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::desc("<input .mlir or .onnx>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::Required,
+                                       cl::desc("Output file ('-': stdout "
+                                                "for mlir and llvm)"),
+                                       cl::value_desc("path"),
+                                       cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("What to write: mlir-abi (tensor level, after ABI "
+                  "generation), mlir (LLVM dialect), llvm (LLVM IR), obj, so "
+                  "or exe"),
+         cl::init("so"), cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("Target: cpu"),
+                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    mcpu("mcpu", cl::desc("Target CPU: 'host' or an LLVM CPU name"),
+         cl::init("host"), cl::cat(category));
+static cl::opt<std::string>
+    mattr("mattr",
+          cl::desc("Target features ('+avx2,+fma'); default: the host's "
+                   "with --mcpu=host, else the CPU's"),
+          cl::init(""), cl::cat(category));
+// LLVM's own libraries already register a global "threads" option, so
+// --threads is taken out of argv before cl parsing (see takeThreadsOption).
+static cl::extrahelp threadsHelp(
+    "\n  --threads=N  threads that split output channels (cpu pipeline; "
+    "> 1 uses OpenMP); default 1\n");
+static cl::opt<std::string>
+    pipeline("pipeline",
+             cl::desc("Lowering: cpu (generated SIMD kernels) or reference"),
+             cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    entry("entry",
+          cl::desc("Public function to compile (default: the only "
+                   "public one)"),
+          cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    prefix("prefix",
+           cl::desc("Prefix of the exported symbols (default: the model "
+                    "name as a C identifier)"),
+           cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    modelName("model-name",
+              cl::desc("Model name (default: the module's name, else the "
+                       "input file's stem)"),
+              cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    headerPath("header",
+               cl::desc("C header for --emit=obj|so (default: the output "
+                        "path with extension .h)"),
+               cl::init(""), cl::cat(category));
+static cl::opt<unsigned> optLevel("opt-level",
+                                  cl::desc("LLVM optimisation level (0-3)"),
+                                  cl::init(3), cl::cat(category));
+#ifdef QUANT_HAVE_ONNX
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of an ONNX graph input: NAME=1x16x256"),
+                cl::cat(category));
+#endif
+
+static int fail(const Twine &message) {
+  llvm::errs() << "quant-compile: error: " << message << "\n";
+  return 1;
+}
+
+/// libomp, a link input for models whose lowering uses OpenMP.
+static std::optional<std::string> findLibomp() {
+  for (const char *candidate :
+       {"/usr/lib/llvm-22/lib/libomp.so", "/usr/lib/x86_64-linux-gnu/libomp.so",
+        "/usr/lib/x86_64-linux-gnu/libomp.so.5",
+        "/usr/lib/aarch64-linux-gnu/libomp.so.5"})
+    if (llvm::sys::fs::exists(candidate))
+      return std::string(candidate);
+  return std::nullopt;
+}
+
+static OwningOpRef<ModuleOp> loadModule(MLIRContext &context,
+                                        llvm::SourceMgr &sourceMgr) {
+  if (StringRef(inputPath).ends_with(".onnx")) {
+#ifdef QUANT_HAVE_ONNX
+    OnnxImportOptions importOptions;
+    for (const std::string &text : inputShapes) {
+      std::pair<std::string, SmallVector<int64_t>> shape;
+      std::string error = parseOnnxInputShape(text, shape);
+      if (!error.empty()) {
+        fail("--input-shape: " + error);
+        return nullptr;
+      }
+      importOptions.inputShapes.push_back(std::move(shape));
+    }
+    return importOnnxModel(inputPath, context, importOptions);
+#else
+    fail("'" + inputPath +
+         "': this quant-compile was built without the ONNX importer "
+         "(configure with -DQUANT_ENABLE_ONNX=ON and libonnx-dev installed)");
+    return nullptr;
+#endif
+  }
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputPath, &error);
+  if (!file) {
+    fail("cannot read '" + inputPath + "': " + error);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+/// Removes "--threads=N" / "--threads N" (or one dash) from `args` and
+/// returns N; 1 when absent, nullopt (after an error) when malformed.
+static std::optional<int> takeThreadsOption(SmallVectorImpl<char *> &args) {
+  int value = 1;
+  for (size_t i = 1; i < args.size();) {
+    StringRef arg = args[i];
+    if (arg == "--")
+      break;
+    StringRef text;
+    size_t consumed = 1;
+    if (arg == "--threads" || arg == "-threads") {
+      if (i + 1 >= args.size()) {
+        fail("--threads needs a value");
+        return std::nullopt;
+      }
+      text = args[i + 1];
+      consumed = 2;
+    } else if (arg.consume_front("--threads=") ||
+               arg.consume_front("-threads=")) {
+      text = arg;
+    } else {
+      ++i;
+      continue;
+    }
+    if (text.getAsInteger(10, value) || value < 1) {
+      fail("--threads must be a positive integer, got '" + text + "'");
+      return std::nullopt;
+    }
+    args.erase(args.begin() + i, args.begin() + i + consumed);
+  }
+  return value;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  SmallVector<char *> args(argv, argv + argc);
+  std::optional<int> threads = takeThreadsOption(args);
+  if (!threads)
+    return 1;
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      args.size(), args.data(),
+      "quant-compile: compile a model (.mlir or .onnx) to a shared library, "
+      "object, executable, LLVM IR or MLIR with the model C ABI "
+      "(docs/ABI.md)\n");
+
+  CompileOptions options;
+  std::optional<EmitKind> emitKind = parseEmitKind(emit);
+  if (!emitKind)
+    return fail("unknown --emit=" + emit +
+                "; expected mlir-abi, mlir, llvm, obj, so or exe");
+  options.emit = *emitKind;
+  if (target != "cpu")
+    return fail("unsupported --target=" + target + "; only 'cpu' exists yet");
+  if (pipeline == "cpu")
+    options.pipeline = PipelineKind::Cpu;
+  else if (pipeline == "reference")
+    options.pipeline = PipelineKind::Reference;
+  else
+    return fail("unknown --pipeline=" + pipeline +
+                "; expected cpu or reference");
+  if (*threads > 1 && options.pipeline != PipelineKind::Cpu)
+    return fail("--threads > 1 needs --pipeline=cpu");
+  options.threads = *threads;
+  options.outputPath = outputPath;
+  options.entry = entry;
+  options.prefix = prefix;
+  options.target.cpu = mcpu;
+  options.target.features = !mattr.empty()   ? mattr
+                            : mcpu == "host" ? std::string("host")
+                                             : std::string();
+  options.target.optLevel = optLevel;
+  if (std::optional<std::string> libomp = findLibomp())
+    options.openmpLinkArgs.push_back(*libomp);
+  options.runtimeLinkArgs = {
+      QUANT_RUNTIME_SHARED_LIB,
+      "-Wl,-rpath," +
+          llvm::sys::path::parent_path(QUANT_RUNTIME_SHARED_LIB).str()};
+  options.executableLinkArgs = {QUANT_MODEL_MAIN_LIB, QUANT_MODEL_RUNNER_LIB,
+                                QUANT_RUNTIME_LIB,    "-lstdc++",
+                                "-lpthread",          "-ldl"};
+  if (options.emit == EmitKind::Object ||
+      options.emit == EmitKind::SharedLibrary) {
+    if (!headerPath.empty()) {
+      options.headerPath = headerPath;
+    } else {
+      SmallString<128> path(outputPath);
+      llvm::sys::path::replace_extension(path, "h");
+      options.headerPath = std::string(path);
+    }
+    if (options.headerPath == outputPath)
+      return fail("the header path '" + options.headerPath +
+                  "' is the output path");
+  }
+
+  DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  qnt::registerAllDialects(registry);
+#ifdef QUANT_HAVE_ONNX
+  registerOnnxImportDialects(registry);
+#endif
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module = loadModule(context, sourceMgr);
+  if (!module)
+    return 1;
+
+  if (!modelName.empty())
+    options.modelName = modelName;
+  else if (std::optional<StringRef> name = module->getSymName())
+    options.modelName = name->str();
+  else if (inputPath != "-")
+    options.modelName = llvm::sys::path::stem(inputPath).str();
+
+  FailureOr<CompileResult> result = compileModule(*module, options);
+  if (failed(result))
+    return 1;
+
+  const ModelAbi &abi = result->abi;
+  llvm::errs() << "quant-compile: " << inputPath << " -> " << outputPath
+               << " (--emit=" << emit << ", " << pipeline << " pipeline)\n"
+               << "  model '" << options.modelName << "', entry '" << abi.entry
+               << "', prefix '" << abi.prefix << "': " << abi.inputs.size()
+               << " input(s), " << abi.outputs.size() << " output(s)\n";
+  result->summary.print(llvm::errs());
+  if (!options.headerPath.empty())
+    llvm::errs() << "  header: " << options.headerPath << "\n";
+  return 0;
+}

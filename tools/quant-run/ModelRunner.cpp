@@ -1,0 +1,386 @@
+//===- ModelRunner.cpp - drive a compiled model on .npy files -------------===//
+
+#include "ModelRunner.h"
+
+#include "quant/Runtime/Buffer.h"
+#include "quant/Runtime/Npy.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace mlir::qnt::rt;
+
+namespace {
+
+/// One tensor as the model's metadata describes it.
+struct TensorSpec {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+
+  size_t getSizeInBytes() const {
+    size_t count = 1;
+    for (int64_t dim : shape)
+      count *= size_t(dim);
+    return count * getNpyElementSize(dtype);
+  }
+};
+
+std::string formatShape(const std::vector<int64_t> &shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  if (shape.size() == 1)
+    text += ",";
+  return text + ")";
+}
+
+class Runner {
+public:
+  Runner(const std::string &tool, const std::string &what,
+         const ModelFunctions &functions)
+      : tool(tool), what(what), fns(functions) {}
+
+  int run(const std::vector<std::string> &args);
+
+private:
+  /// Prints "<tool>: error: <message>" and returns the exit code 1.
+  int fail(const std::string &message) const {
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), message.c_str());
+    return 1;
+  }
+  int parseArgs(const std::vector<std::string> &args);
+  int readMetadata();
+  int loadInputs(std::vector<AlignedBuffer> &buffers);
+  int stageOutputs(std::vector<std::string> &tempPaths,
+                   std::vector<std::string> &finalPaths);
+  int writeOutputs(const std::vector<AlignedBuffer> &buffers,
+                   std::vector<std::string> &tempPaths,
+                   const std::vector<std::string> &finalPaths);
+
+  std::string tool;
+  std::string what;
+  const ModelFunctions &fns;
+
+  std::vector<std::pair<std::string, std::string>> inputFiles;
+  std::optional<std::string> outputDir;
+  std::optional<int> benchRuns;
+  std::optional<int> threads;
+
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
+/// Parses a positive int, or nullopt.
+std::optional<int> parsePositive(const std::string &text) {
+  if (text.empty() || text.size() > 9 ||
+      !std::all_of(text.begin(), text.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  int value = std::atoi(text.c_str());
+  if (value < 1)
+    return std::nullopt;
+  return value;
+}
+
+int Runner::parseArgs(const std::vector<std::string> &args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::string value;
+    bool hasValue = false;
+    size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      hasValue = true;
+    }
+    auto takeValue = [&]() -> bool {
+      if (hasValue)
+        return true;
+      if (i + 1 >= args.size())
+        return false;
+      value = args[++i];
+      return true;
+    };
+    if (arg == "--input" || arg == "--output-dir" || arg == "--bench" ||
+        arg == "--threads") {
+      if (!takeValue())
+        return fail("option '" + arg + "' needs a value");
+    } else {
+      return fail("unknown argument '" + args[i] + "' (see --help)");
+    }
+    if (arg == "--input") {
+      size_t split = value.find('=');
+      if (split == std::string::npos || split == 0 || split + 1 == value.size())
+        return fail("--input needs NAME=FILE.npy, got '" + value + "'");
+      inputFiles.emplace_back(value.substr(0, split), value.substr(split + 1));
+    } else if (arg == "--output-dir") {
+      if (value.empty())
+        return fail("--output-dir needs a directory");
+      outputDir = value;
+    } else if (arg == "--bench") {
+      benchRuns = parsePositive(value);
+      if (!benchRuns)
+        return fail("--bench needs a positive run count, got '" + value + "'");
+    } else {
+      threads = parsePositive(value);
+      if (!threads)
+        return fail("--threads needs a positive thread count, got '" + value +
+                    "'");
+    }
+  }
+  if (!outputDir && !benchRuns)
+    return fail("--output-dir is required (unless --bench is given)");
+  return 0;
+}
+
+int Runner::readMetadata() {
+  int version = fns.abiVersion();
+  if (version != kRunnerAbiVersion)
+    return fail(what + " has model ABI version " + std::to_string(version) +
+                "; this runner supports version " +
+                std::to_string(kRunnerAbiVersion));
+  auto read = [&](bool isInput, std::vector<TensorSpec> &specs) -> int {
+    int count = isInput ? fns.numInputs() : fns.numOutputs();
+    const char *kind = isInput ? "input" : "output";
+    if (count < 0)
+      return fail(what + " reports a negative " + kind + " count");
+    for (int i = 0; i < count; ++i) {
+      const char *name = (isInput ? fns.inputName : fns.outputName)(i);
+      const char *dtype = (isInput ? fns.inputDtype : fns.outputDtype)(i);
+      int rank = -1;
+      const int64_t *shape =
+          (isInput ? fns.inputShape : fns.outputShape)(i, &rank);
+      if (!name || !dtype || !shape || rank < 0)
+        return fail(what + " has incomplete metadata for " + kind + " #" +
+                    std::to_string(i));
+      TensorSpec spec;
+      spec.name = name;
+      std::optional<std::string> canonical = canonicalizeNpyDtype(dtype);
+      if (!canonical)
+        return fail(what + ": " + kind + " '" + spec.name +
+                    "' has unsupported dtype '" + dtype + "'");
+      spec.dtype = *canonical;
+      spec.shape.assign(shape, shape + rank);
+      for (int64_t dim : spec.shape)
+        if (dim < 0)
+          return fail(what + ": " + kind + " '" + spec.name +
+                      "' has a negative dimension");
+      specs.push_back(std::move(spec));
+    }
+    return 0;
+  };
+  if (int rc = read(true, inputs))
+    return rc;
+  return read(false, outputs);
+}
+
+int Runner::loadInputs(std::vector<AlignedBuffer> &buffers) {
+  std::map<std::string, std::string> byName;
+  for (const auto &[name, file] : inputFiles) {
+    const std::string &wanted = name;
+    bool known =
+        std::any_of(inputs.begin(), inputs.end(),
+                    [&](const TensorSpec &s) { return s.name == wanted; });
+    if (!known) {
+      std::string names;
+      for (const TensorSpec &spec : inputs)
+        names += (names.empty() ? "" : ", ") + spec.name;
+      return fail("unknown input '" + name + "'; the inputs of " + what +
+                  " are: " + (names.empty() ? "(none)" : names));
+    }
+    if (!byName.emplace(name, file).second)
+      return fail("input '" + name + "' is given more than once");
+  }
+  for (const TensorSpec &spec : inputs) {
+    auto it = byName.find(spec.name);
+    if (it == byName.end())
+      return fail("missing input '" + spec.name + "' (dtype '" + spec.dtype +
+                  "', shape " + formatShape(spec.shape) + "); pass --input " +
+                  spec.name + "=FILE.npy");
+    const std::string &file = it->second;
+    Result<NpyArray> array = readNpy(file);
+    if (!array)
+      return fail("input '" + spec.name + "': cannot read '" + file +
+                  "': " + array.getError());
+    if (array->dtype != spec.dtype)
+      return fail("input '" + spec.name + "': '" + file + "' has dtype '" +
+                  array->dtype + "', the model expects '" + spec.dtype + "'");
+    if (array->shape != spec.shape)
+      return fail("input '" + spec.name + "': '" + file + "' has shape " +
+                  formatShape(array->shape) + ", the model expects " +
+                  formatShape(spec.shape));
+    AlignedBuffer buffer(spec.getSizeInBytes(), kDefaultAlignment,
+                         /*zeroFill=*/false);
+    if (!buffer)
+      return fail("out of memory for input '" + spec.name + "'");
+    if (!array->bytes.empty())
+      std::memcpy(buffer.data(), array->bytes.data(), array->bytes.size());
+    buffers.push_back(std::move(buffer));
+  }
+  return 0;
+}
+
+/// Creates every output's temporary file before the model runs, so an
+/// unwritable directory fails early and nothing is half-written.
+int Runner::stageOutputs(std::vector<std::string> &tempPaths,
+                         std::vector<std::string> &finalPaths) {
+  if (!outputDir)
+    return 0;
+  struct stat info;
+  if (::stat(outputDir->c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+    return fail("output directory '" + *outputDir + "' does not exist");
+  for (const TensorSpec &spec : outputs) {
+    if (spec.name.empty() || spec.name == "." || spec.name == ".." ||
+        spec.name.find('/') != std::string::npos)
+      return fail(what + ": output name '" + spec.name +
+                  "' is not a valid file name");
+    std::string path = *outputDir + "/" + spec.name + ".npy";
+    std::string temp = *outputDir + "/." + spec.name + ".npy-XXXXXX";
+    std::vector<char> templ(temp.begin(), temp.end());
+    templ.push_back('\0');
+    int fd = ::mkstemp(templ.data());
+    if (fd < 0)
+      return fail("cannot create '" + path + "': " + std::strerror(errno));
+    ::close(fd);
+    tempPaths.push_back(templ.data());
+    finalPaths.push_back(path);
+  }
+  return 0;
+}
+
+int Runner::writeOutputs(const std::vector<AlignedBuffer> &buffers,
+                         std::vector<std::string> &tempPaths,
+                         const std::vector<std::string> &finalPaths) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const TensorSpec &spec = outputs[i];
+    const auto *data = static_cast<const uint8_t *>(buffers[i].data());
+    Result<NpyArray> array =
+        makeNpyArray(spec.dtype, spec.shape,
+                     std::vector<uint8_t>(data, data + spec.getSizeInBytes()));
+    if (!array)
+      return fail("output '" + spec.name + "': " + array.getError());
+    Status status = writeNpy(tempPaths[i], *array);
+    if (!status)
+      return fail("cannot write '" + finalPaths[i] + "': " + status.getError());
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (std::rename(tempPaths[i].c_str(), finalPaths[i].c_str()) != 0)
+      return fail("cannot write '" + finalPaths[i] +
+                  "': " + std::strerror(errno));
+    tempPaths[i].clear();
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    std::printf("%s: %s %s -> %s\n", outputs[i].name.c_str(),
+                formatShape(outputs[i].shape).c_str(), outputs[i].dtype.c_str(),
+                finalPaths[i].c_str());
+  return 0;
+}
+
+int Runner::run(const std::vector<std::string> &args) {
+  if (int rc = parseArgs(args))
+    return rc;
+  if (int rc = readMetadata())
+    return rc;
+  std::vector<AlignedBuffer> inputBuffers;
+  if (int rc = loadInputs(inputBuffers))
+    return rc;
+
+  std::vector<AlignedBuffer> outputBuffers;
+  for (const TensorSpec &spec : outputs) {
+    AlignedBuffer buffer(spec.getSizeInBytes());
+    if (!buffer)
+      return fail("out of memory for output '" + spec.name + "'");
+    outputBuffers.push_back(std::move(buffer));
+  }
+
+  std::vector<std::string> tempPaths, finalPaths;
+  // Whatever is left staged on any exit is removed.
+  struct Cleanup {
+    std::vector<std::string> &paths;
+    ~Cleanup() {
+      for (const std::string &path : paths)
+        if (!path.empty())
+          std::remove(path.c_str());
+    }
+  } cleanup{tempPaths};
+  if (int rc = stageOutputs(tempPaths, finalPaths))
+    return rc;
+
+  if (threads) {
+    if (fns.threadSetters.empty())
+      std::fprintf(stderr,
+                   "%s: warning: %s uses no thread pool; --threads has no "
+                   "effect\n",
+                   tool.c_str(), what.c_str());
+    for (void (*setter)(int) : fns.threadSetters)
+      setter(*threads);
+  }
+
+  std::vector<const void *> inputPtrs;
+  for (const AlignedBuffer &buffer : inputBuffers)
+    inputPtrs.push_back(buffer.data());
+  std::vector<void *> outputPtrs;
+  for (AlignedBuffer &buffer : outputBuffers)
+    outputPtrs.push_back(buffer.data());
+  auto runOnce = [&]() -> int {
+    int rc = fns.run(inputPtrs.data(), outputPtrs.data());
+    if (rc != 0)
+      return fail(what + ": the model's run function returned " +
+                  std::to_string(rc));
+    return 0;
+  };
+
+  if (int rc = runOnce())
+    return rc;
+  if (benchRuns) {
+    // The run above was the warm-up.
+    std::vector<double> times;
+    for (int i = 0; i < *benchRuns; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      if (int rc = runOnce())
+        return rc;
+      auto end = std::chrono::steady_clock::now();
+      times.push_back(
+          std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    size_t n = times.size();
+    double median =
+        n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+    std::printf("median_ms %.6f\n", median);
+    std::fflush(stdout);
+  }
+  if (!outputDir)
+    return 0;
+  return writeOutputs(outputBuffers, tempPaths, finalPaths);
+}
+
+} // namespace
+
+std::string mlir::qnt::rt::getRunnerUsage(const std::string &tool,
+                                          const std::string &positional) {
+  return "usage: " + tool + (positional.empty() ? "" : " " + positional) +
+         " --input NAME=FILE.npy ... --output-dir DIR [--bench N] "
+         "[--threads T]\n\n"
+         "  --input NAME=FILE.npy  an input of the model (every input once)\n"
+         "  --output-dir DIR       existing directory; each output is written "
+         "as DIR/<name>.npy\n"
+         "  --bench N              after one warm-up run, time N runs and "
+         "print 'median_ms <ms>'\n"
+         "  --threads T            threads of the model's thread pool\n";
+}
+
+int mlir::qnt::rt::runModel(const std::string &tool, const std::string &what,
+                            const ModelFunctions &functions,
+                            const std::vector<std::string> &args) {
+  return Runner(tool, what, functions).run(args);
+}
