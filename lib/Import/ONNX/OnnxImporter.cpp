@@ -624,6 +624,7 @@ static llvm::StringMap<Importer::Handler> &defaultHandlers() {
     llvm::StringMap<Importer::Handler> h;
     registerFloatOps(h);
     registerQuantOps(h);
+    registerIntegerOps(h);
     return h;
   }();
   return handlers;

@@ -192,6 +192,9 @@ private:
 void registerFloatOps(llvm::StringMap<Importer::Handler> &handlers);
 /// Registers QuantizeLinear / DequantizeLinear.
 void registerQuantOps(llvm::StringMap<Importer::Handler> &handlers);
+/// Registers MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /
+/// DynamicQuantizeLinear.
+void registerIntegerOps(llvm::StringMap<Importer::Handler> &handlers);
 /// Registers the com.microsoft handlers (MatMulNBits).
 void registerMicrosoftOps(llvm::StringMap<Importer::Handler> &handlers);
 
@@ -217,6 +220,32 @@ Value splatConst(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 Value transposeBy(OpBuilder &b, Location loc, Value value,
                   ArrayRef<int32_t> perms);
 int64_t product(ArrayRef<int64_t> values);
+/// linalg.generic over inputs of the result's rank; size-1 input dims
+/// broadcast.
+Value buildGeneric(OpBuilder &b, Location loc, ArrayRef<Value> inputs,
+                   RankedTensorType resultType,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+/// The ONNX (numpy) broadcast of two shapes, or a diagnostic.
+FailureOr<SmallVector<int64_t>>
+broadcastShapes(Importer &imp, ArrayRef<int64_t> a, ArrayRef<int64_t> c);
+/// Prepends size-1 dims up to `rank`.
+Value toRank(OpBuilder &b, Location loc, Value v, size_t rank);
+
+/// A 2-D convolution / pooling window.
+struct Window {
+  SmallVector<int64_t> kernel, stride, dilation, pad; // pad: t, b, l, r
+  SmallVector<int64_t> outHW;
+};
+
+/// Reads kernel / strides / dilations / pads / auto_pad for a 2-D window and
+/// makes the padding exact for TOSA (which wants (in + pads - dilated
+/// kernel) divisible by the stride). With `allowUnusedInput` (linalg
+/// convolutions), input rows past the last window are left unread instead
+/// of being an error.
+LogicalResult computeWindow(Importer &imp, ArrayRef<int64_t> inHW,
+                            ArrayRef<int64_t> kernel, Window &w,
+                            bool ceilMode = false,
+                            bool allowUnusedInput = false);
 
 } // namespace onnx_import
 } // namespace qnt

@@ -107,12 +107,10 @@ static Value mulOp(OpBuilder &b, Location loc, Type type, Value x, Value y) {
   return tosa::MulOp::create(b, loc, type, x, y, shift);
 }
 
-/// linalg.generic over inputs of the result's rank; size-1 input dims
-/// broadcast.
-static Value
-buildGeneric(OpBuilder &b, Location loc, ArrayRef<Value> inputs,
-             RankedTensorType resultType,
-             function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+Value onnx_import::buildGeneric(
+    OpBuilder &b, Location loc, ArrayRef<Value> inputs,
+    RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps;
   for (Value in : inputs) {
@@ -146,8 +144,9 @@ static int64_t normAxis(int64_t axis, int64_t rank) {
 // Broadcasting
 //===----------------------------------------------------------------------===//
 
-static FailureOr<SmallVector<int64_t>>
-broadcastShapes(Importer &imp, ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
+FailureOr<SmallVector<int64_t>>
+onnx_import::broadcastShapes(Importer &imp, ArrayRef<int64_t> a,
+                             ArrayRef<int64_t> c) {
   size_t rank = std::max(a.size(), c.size());
   SmallVector<int64_t> result(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -162,7 +161,7 @@ broadcastShapes(Importer &imp, ArrayRef<int64_t> a, ArrayRef<int64_t> c) {
   return result;
 }
 
-static Value toRank(OpBuilder &b, Location loc, Value v, size_t rank) {
+Value onnx_import::toRank(OpBuilder &b, Location loc, Value v, size_t rank) {
   ArrayRef<int64_t> shape = shapeOf(v);
   if (shape.size() == rank)
     return v;
@@ -356,6 +355,12 @@ static LogicalResult unaryOp(Importer &imp, StringRef op) {
     result =
         tosa::NegateOp::create(b, loc, type, v, zeroPoint(b, loc, elementType),
                                zeroPoint(b, loc, elementType));
+  } else if (op == "Round") {
+    // ONNX rounds halves to even.
+    result = buildGeneric(
+        b, loc, {v}, type, [&](OpBuilder &nb, Location l, ValueRange args) {
+          return math::RoundEvenOp::create(nb, l, args[0]).getResult();
+        });
   } else if (op == "Sqrt") {
     result = buildGeneric(
         b, loc, {v}, type, [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -369,6 +374,55 @@ static LogicalResult unaryOp(Importer &imp, StringRef op) {
       result = tosa::MinimumOp::create(b, loc, type, v, scaled);
   }
   return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
+}
+
+/// Clip: bounds from attributes (opset < 11) or optional inputs 1 / 2
+/// (constant or run time).
+static LogicalResult clipOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"min", "max"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  Value v = *x;
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> ones(type.getRank(), 1);
+  auto bound = [&](unsigned index, StringRef name) -> FailureOr<Value> {
+    if (imp.opset < 11) {
+      if (!imp.attr(name))
+        return Value();
+      if (!isa<FloatType>(type.getElementType()))
+        return imp.nodeError()
+               << "attribute '" << name << "' needs a float input";
+      return scalarLike(b, loc, v, imp.attrFloat(name, 0.0f));
+    }
+    if (!imp.hasInput(index))
+      return Value();
+    FailureOr<Value> bv = imp.input(index);
+    if (failed(bv))
+      return failure();
+    if (product(shapeOf(*bv)) != 1)
+      return imp.nodeError() << "'" << name << "' must be a scalar";
+    if (elementTypeOf(*bv) != type.getElementType())
+      return imp.nodeError() << "'" << name << "' has a different type";
+    return reshapeTo(b, loc, *bv, ones);
+  };
+  FailureOr<Value> lo = bound(1, "min");
+  if (failed(lo))
+    return failure();
+  FailureOr<Value> hi = bound(2, "max");
+  if (failed(hi))
+    return failure();
+  if (!isa<FloatType>(type.getElementType()) &&
+      isOnnxUnsigned(imp.inputInfo(0)->onnxType) && (*lo || *hi))
+    return imp.nodeError() << "unsigned Clip is not supported";
+  if (*lo)
+    v = tosa::MaximumOp::create(b, loc, type, v, *lo);
+  if (*hi)
+    v = tosa::MinimumOp::create(b, loc, type, v, *hi);
+  return imp.setOutput(0, v, imp.inputInfo(0)->onnxType);
 }
 
 static LogicalResult identityOp(Importer &imp) {
@@ -556,7 +610,7 @@ static LogicalResult gemmOp(Importer &imp) {
 // Reductions, Softmax, normalization
 //===----------------------------------------------------------------------===//
 
-enum class ReduceKind { Sum, Max, Mean };
+enum class ReduceKind { Sum, Max, Min, Mean };
 
 /// Reduces `v` over `axes` (sorted, unique), keeping the reduced dims.
 static Value reduceKeep(OpBuilder &b, Location loc, Value v,
@@ -569,6 +623,9 @@ static Value reduceKeep(OpBuilder &b, Location loc, Value v,
     auto type = tensorType(shape, elementTypeOf(v));
     if (kind == ReduceKind::Max)
       v = tosa::ReduceMaxOp::create(b, loc, type, v, b.getI32IntegerAttr(axis),
+                                    nullptr);
+    else if (kind == ReduceKind::Min)
+      v = tosa::ReduceMinOp::create(b, loc, type, v, b.getI32IntegerAttr(axis),
                                     nullptr);
     else
       v = tosa::ReduceSumOp::create(b, loc, type, v, b.getI32IntegerAttr(axis));
@@ -1261,17 +1318,9 @@ static LogicalResult sliceOp(Importer &imp) {
 // Convolution and pooling (2-D, NCHW, through NHWC TOSA ops)
 //===----------------------------------------------------------------------===//
 
-struct Window {
-  SmallVector<int64_t> kernel, stride, dilation, pad; // pad: t, b, l, r
-  SmallVector<int64_t> outHW;
-};
-
-/// Reads kernel / strides / dilations / pads / auto_pad for a 2-D window and
-/// makes the padding exact for TOSA (which wants (in + pads - dilated
-/// kernel) divisible by the stride).
-static LogicalResult computeWindow(Importer &imp, ArrayRef<int64_t> inHW,
-                                   ArrayRef<int64_t> kernel, Window &w,
-                                   bool ceilMode = false) {
+LogicalResult onnx_import::computeWindow(Importer &imp, ArrayRef<int64_t> inHW,
+                                         ArrayRef<int64_t> kernel, Window &w,
+                                         bool ceilMode, bool allowUnusedInput) {
   w.kernel.assign(kernel.begin(), kernel.end());
   std::vector<int64_t> strides =
       imp.attrInts("strides").value_or(std::vector<int64_t>{1, 1});
@@ -1307,10 +1356,10 @@ static LogicalResult computeWindow(Importer &imp, ArrayRef<int64_t> inHW,
     if (rem && ceilMode)
       return imp.nodeError() << "ceil_mode = 1 with a partial last window is "
                                 "not supported";
-    if (rem > w.pad[2 * i + 1])
+    if (rem > w.pad[2 * i + 1] && !allowUnusedInput)
       return imp.nodeError() << "a stride that leaves unused input rows "
                                 "beyond the padding is not supported";
-    w.pad[2 * i + 1] -= rem;
+    w.pad[2 * i + 1] -= std::min(rem, w.pad[2 * i + 1]);
     w.outHW.push_back(span / w.stride[i] + 1);
   }
   return success();
@@ -1454,8 +1503,9 @@ void onnx_import::registerFloatOps(
     };
   for (StringRef op :
        {"Relu", "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Abs", "Floor", "Ceil",
-        "Reciprocal", "Neg", "Sqrt", "LeakyRelu"})
+        "Reciprocal", "Neg", "Sqrt", "LeakyRelu", "Round"})
     handlers[op] = [op](Importer &imp) { return unaryOp(imp, op); };
+  handlers["Clip"] = clipOp;
   handlers["Identity"] = identityOp;
   handlers["Dropout"] = identityOp;
   handlers["MatMul"] = matmulOp;
@@ -1465,6 +1515,9 @@ void onnx_import::registerFloatOps(
   };
   handlers["ReduceMax"] = [](Importer &imp) {
     return reduceOp(imp, ReduceKind::Max);
+  };
+  handlers["ReduceMin"] = [](Importer &imp) {
+    return reduceOp(imp, ReduceKind::Min);
   };
   handlers["ReduceMean"] = [](Importer &imp) {
     return reduceOp(imp, ReduceKind::Mean);

@@ -256,6 +256,63 @@ def mlp():
                   init("w2", w2), init("b2", b2)]), expected
 
 
+def integer_ops():
+    """MatMulInteger (uint8, per-row zero point), ConvInteger (int8, grouped,
+    padded, strided), QLinearMatMul (int8), QLinearConv (uint8, per-channel
+    w_scale, bias) and DynamicQuantizeLinear."""
+    n = helper.make_node
+    U8, I8, I32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.INT32
+    nodes = [
+        n("MatMulInteger", ["a", "b", "a_zp", "b_zp"], ["mmi"], name="mmi"),
+        n("ConvInteger", ["x", "w", "x_zp"], ["ci"], name="ci", group=2,
+          pads=[1, 1, 1, 1], strides=[2, 2]),
+        n("QLinearMatMul", ["qa", "sa", "qa_zp", "qb", "sb", "qb_zp", "sy",
+                            "qy_zp"], ["qmm"], name="qmm"),
+        n("QLinearConv", ["cx", "sa", "cx_zp", "cw", "cw_s", "cw_zp", "sy",
+                          "cy_zp", "bias"], ["qc"], name="qc"),
+        n("DynamicQuantizeLinear", ["f"], ["dq", "dq_s", "dq_zp"], name="dql"),
+    ]
+    inputs = [io("a", [4, 3], U8), io("b", [3, 2], U8), io("a_zp", [4], U8),
+              io("x", [1, 4, 5, 5], I8), io("w", [6, 2, 3, 3], I8),
+              io("qa", [2, 2, 4], I8), io("qb", [4, 3], I8),
+              io("cx", [1, 2, 4, 4], U8), io("cw", [3, 2, 1, 1], U8),
+              io("f", [2, 3])]
+    inits = [init("b_zp", np.array([1, 2], np.uint8)),
+             init("x_zp", np.array(3, np.int8)),
+             init("sa", np.array(0.5, np.float32)),
+             init("qa_zp", np.array(-2, np.int8)),
+             init("sb", np.array(0.25, np.float32)),
+             init("qb_zp", np.array(1, np.int8)),
+             init("sy", np.array(0.75, np.float32)),
+             init("qy_zp", np.array(5, np.int8)),
+             init("cx_zp", np.array(128, np.uint8)),
+             init("cw_s", np.array([0.1, 0.2, 0.3], np.float32)),
+             init("cw_zp", np.array([7], np.uint8)),
+             init("cy_zp", np.array(100, np.uint8)),
+             init("bias", np.array([1, -2, 3], np.int32))]
+    outputs = [io("mmi", [4, 2], I32), io("ci", [1, 6, 3, 3], I32),
+               io("qmm", [2, 2, 3], I8), io("qc", [1, 3, 4, 4], U8),
+               io("dq", [2, 3], U8), io("dq_s", [], FLOAT),
+               io("dq_zp", [], U8)]
+    return model(nodes, inputs, outputs, inits, opset=13)
+
+
+def integer_bad_scale():
+    U8 = TensorProto.UINT8
+    nodes = [helper.make_node("QLinearMatMul", ["a", "s", "z", "b", "s", "z",
+                                                "s", "z"], ["y"], name="qmm")]
+    return model(nodes, [io("a", [2, 2], U8), io("b", [2, 2], U8),
+                         io("s", [], TensorProto.FLOAT16), io("z", [], U8)],
+                 [io("y", [2, 2], U8)], opset=13)
+
+
+def integer_bad_type():
+    nodes = [helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mmi")]
+    return model(nodes, [io("a", [2, 2], TensorProto.INT16),
+                         io("b", [2, 2], TensorProto.INT16)],
+                 [io("y", [2, 2], TensorProto.INT32)], opset=13)
+
+
 def unsupported():
     n = helper.make_node
     nodes = [n("Relu", ["x"], ["r"], name="relu"),
