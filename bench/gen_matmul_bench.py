@@ -41,6 +41,55 @@ def parse_encoding(enc):
     return bits, group, scale, "asymmetric" in body
 
 
+# Non-uniform encodings the CPU kernels cover: (code bits, K group (0: per
+# channel), scale part type, whether a tensor scale follows, fp8 exponent
+# bits (codes are kept normal: random bytes would hit NaN and subnormals)).
+OTHER_ENCODINGS = {
+    "#qnt.float<f8E4M3FN, per_channel(0), scale = f32>": (8, 0, "f32", False, 4),
+    "#qnt.float<f8E5M2, per_channel(0), scale = f32>": (8, 0, "f32", False, 5),
+    "#qnt.float<mxfp8>": (8, 32, "e8m0", False, 4),
+    "#qnt.float<mxfp4>": (4, 32, "e8m0", False, 0),
+    "#qnt.float<nvfp4>": (4, 16, "e4m3", True, 0),
+    "#qnt.lut<nf4, per_group(1, 64), scale = f16>": (4, 64, "f16", False, 0),
+    "#qnt.binary<per_channel(0), scale = f32>": (1, 0, "f32", False, 0),
+    "#qnt.ternary<per_channel(0), scale = f16>": (2, 0, "f16", False, 0),
+}
+
+
+def normal_fp8(byte, exponent_bits):
+    top = (1 << exponent_bits) - 1
+    exponent = (byte & 0x7F) >> (7 - exponent_bits)
+    if exponent in (0, top):
+        byte = (byte & ~(top << (7 - exponent_bits))) | (
+            (top // 2) << (7 - exponent_bits))
+    return byte
+
+
+def other_parts(enc, rng, n, k):
+    bits, group, scale, tensor_scale, fp8 = OTHER_ENCODINGS[enc]
+    row_bytes = (k * bits + 7) // 8
+    pattern = bytes(rng.getrandbits(8) for _ in range(256))
+    if fp8:
+        pattern = bytes(normal_fp8(b, fp8) for b in pattern)
+    codes = (pattern * (n * row_bytes // 256 + 1))[:n * row_bytes]
+    groups = (k + group - 1) // group if group else 1
+    count = n * groups
+    if scale == "e8m0":
+        sbytes, stype = bytes(120 + i % 4 for i in range(count)), "i8"
+    elif scale == "e4m3":
+        sbytes, stype = bytes(0x30 + i % 16 for i in range(count)), "i8"
+    else:
+        fmt = "<f" if scale == "f32" else "<e"
+        sbytes = b"".join(struct.pack(fmt, 0.01 + 0.001 * (i % 7)) for i in range(count))
+        stype = scale
+    parts = [f"dense_resource<w_codes> : tensor<{n}x{row_bytes}xi8>",
+             f"dense_resource<w_scales> : tensor<{n}x{groups}x{stype}>"]
+    blobs = [f"      w_codes: {blob(codes)}", f"      w_scales: {blob(sbytes)}"]
+    if tensor_scale:
+        parts.append("dense<0.5> : tensor<1xf32>")
+    return parts, blobs
+
+
 def timing_main(call, m, k, n, reps, args_decl):
     return f"""
   func.func private @rtclock() -> f64
@@ -167,6 +216,9 @@ module {{
 """)
         return 0
 
+    if a.encoding in OTHER_ENCODINGS:
+        parts, blobs = other_parts(a.encoding, random.Random(1), n, k)
+        return write_qnt(out, a, parts, blobs)
     bits, group, scale, asym = parse_encoding(a.encoding)
     rng = random.Random(1)
     row_bytes = (k * bits + 7) // 8
@@ -188,6 +240,11 @@ module {{
         zbytes = bytes(rng.getrandbits(8) for _ in range(n * zrow))
         parts.append(f"dense_resource<w_zero_points> : tensor<{n}x{zrow}xi8>")
         blobs.append(f"      w_zero_points: {blob(zbytes)}")
+    return write_qnt(out, a, parts, blobs)
+
+
+def write_qnt(out, a, parts, blobs):
+    m, k, n = a.m, a.k, a.n
     wtype = f"tensor<{n}x{k}xf32, {a.encoding}>"
     call = f"""      %y = func.call @kernel(%x) : (tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32>"""
     out.write(f"""module {{

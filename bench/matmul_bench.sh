@@ -9,7 +9,8 @@
 # fp32 matmul of the same M. Nothing here asserts timings.
 #
 #   bench/matmul_bench.sh [build-dir]      (default: build)
-#   env: REPS (default 20), K, N, THREADS (default 1), KEEP=1 keeps the files
+#   env: REPS (default 20), K, N, THREADS (default 1), MS (default "1 16"),
+#        KEEP=1 keeps the files
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -19,6 +20,7 @@ reps="${REPS:-20}"
 k="${K:-4096}"
 n="${N:-4096}"
 threads="${THREADS:-1}"
+ms="${MS:-1 16}"
 llvm_bin=/usr/lib/llvm-22/bin
 libs=/usr/lib/llvm-22/lib
 quant_opt="$build/bin/quant-opt"
@@ -57,8 +59,16 @@ cases=(
   "int4-g128|#qnt.uniform<i4, per_group(1, 128), scale = f16>|4.125"
   "int8|#qnt.uniform<i8, per_channel(0), scale = f32>|8"
   "int2-g64|#qnt.uniform<i2, per_group(1, 64), scale = f16>|2.25"
+  "fp8-e4m3|#qnt.float<f8E4M3FN, per_channel(0), scale = f32>|8.008"
+  "fp8-e5m2|#qnt.float<f8E5M2, per_channel(0), scale = f32>|8.008"
+  "mxfp8|#qnt.float<mxfp8>|8.25"
+  "mxfp4|#qnt.float<mxfp4>|4.25"
+  "nvfp4|#qnt.float<nvfp4>|4.5"
+  "nf4-g64|#qnt.lut<nf4, per_group(1, 64), scale = f16>|4.25"
+  "ternary|#qnt.ternary<per_channel(0), scale = f16>|2.004"
+  "binary|#qnt.binary<per_channel(0), scale = f32>|1.008"
 )
-for m in 1 16; do
+for m in $ms; do
   echo "M=$m: fp32..." >&2
   run "fp32-m$m" --kind=fp32 --m="$m"
   for c in "${cases[@]}"; do
@@ -68,10 +78,11 @@ for m in 1 16; do
   done
 done
 
-"$python" - "$work" "$k" "$n" "$threads" "${cases[@]}" <<'PY'
+"$python" - "$work" "$k" "$n" "$threads" "$ms" "${cases[@]}" <<'PY'
 import statistics, sys
 work, k, n, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-cases = [c.split("|") for c in sys.argv[5:]]
+ms = [int(m) for m in sys.argv[5].split()]
+cases = [c.split("|") for c in sys.argv[6:]]
 def median(name):
     times = [float(t) for t in open(f"{work}/{name}.times").read().split()]
     return statistics.median(times[1:] if len(times) > 2 else times)
@@ -79,7 +90,7 @@ bw = (1 << 30) / median("bw") / 1e9
 print(f"single-thread read bandwidth: {bw:.2f} GB/s (median of 1 GiB streaming sums)")
 print(f"K = {k}, N = {n}, threads = {threads}; weight bytes = codes + scales (+ zero points)")
 print(f"{'case':<12} {'M':>3} {'bits/w':>7} {'median ms':>10} {'GB/s (w)':>9} {'/ bandwidth':>12} {'x fp32':>7}")
-for m in (1, 16):
+for m in ms:
     fp32 = median(f"fp32-m{m}")
     rows = [("fp32", "32", fp32)] + [(c[0], c[2], median(f"{c[0]}-m{m}")) for c in cases]
     for name, bpw, t in rows:

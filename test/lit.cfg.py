@@ -17,6 +17,9 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.shlibext))
 config.substitutions.append(("%quant_libs", config.quant_libs_dir))
+config.substitutions.append(
+    ("%quant_runtime_lib",
+     os.path.join(config.quant_obj_root, "lib", "libquant_runtime" + config.shlibext)))
 config.substitutions.append(("%quant_src", config.quant_src_root))
 config.substitutions.append(("%host_python", config.host_python))
 config.substitutions.append(
@@ -37,6 +40,14 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 if getattr(config, "quant_enable_onnx", "") in ("1", "ON", "TRUE"):
     config.available_features.add("onnx")
+
+# Host CPU features the int8 (VNNI) execution tests need.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512_vnni" in cpuinfo.read():
+            config.available_features.add("avx512vnni")
+except OSError:
+    pass
 
 if shutil.which("ptxas", path="/usr/local/cuda/bin:" + config.environment["PATH"]):
     config.available_features.add("ptxas")

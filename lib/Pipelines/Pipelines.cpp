@@ -32,6 +32,9 @@ void mlir::qnt::buildReferencePipeline(
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+  // Results that alias an argument or a constant come out of deallocation
+  // as bufferization.clone, which has no LLVM lowering of its own.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
@@ -61,14 +64,30 @@ bool mlir::qnt::hasAvx512(const CpuPipelineOptions &options) {
   return llvm::is_contained(cpuFeatures, "avx512f");
 }
 
+bool mlir::qnt::hasAvx512Vnni(const CpuPipelineOptions &options) {
+  StringRef features = options.features;
+  if (!features.empty())
+    return features.contains("+avx512vnni");
+  StringRef cpu = options.cpu;
+  if (cpu == "host")
+    return llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
+  SmallVector<StringRef> cpuFeatures;
+  llvm::X86::getFeaturesForCPU(cpu, cpuFeatures);
+  return llvm::is_contained(cpuFeatures, "avx512vnni");
+}
+
 void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
                                  const CpuPipelineOptions &options) {
   bool avx512 = hasAvx512(options);
   ConvertQntToCPUPassOptions cpuOptions;
+  bool int8 = options.compute == "int8";
+  bool vnni = int8 && hasAvx512Vnni(options);
   cpuOptions.vectorWidth = options.vectorWidth > 0
                                ? int64_t(options.vectorWidth)
-                               : (avx512 ? 16 : 8);
+                               : ((avx512 && (!int8 || vnni)) ? 16 : 8);
   cpuOptions.tileN = options.tileN;
+  cpuOptions.compute = options.compute;
+  cpuOptions.vnni = vnni;
   pm.addPass(createConvertQntToCPUPass(cpuOptions));
   // Whatever the kernels do not cover takes the reference lowering.
   pm.addPass(createConvertQntToLinalgPass());
@@ -81,19 +100,18 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+  // Results that alias an argument or a constant come out of deallocation
+  // as bufferization.clone, which has no LLVM lowering of its own.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  if (options.threads > 1) {
-    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
-    ConvertSCFToOpenMPPassOptions ompOptions;
-    ompOptions.numThreads = options.threads;
-    pm.addPass(createConvertSCFToOpenMPPass(ompOptions));
-    // Inlines the memref.alloca_scope the loop bodies get (the kernels
-    // allocate nothing), which would otherwise have to stay one block.
-    pm.addPass(createCanonicalizerPass());
-  } else {
-    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
-  }
+  // Threads through libquant_runtime (no libomp): the tile loops become
+  // quant_rt_parallel_for calls; whatever stays takes a serial loop.
+  ConvertForallToQuantRuntimePassOptions runtimeOptions;
+  runtimeOptions.chunks = std::max<int64_t>(0, options.threads);
+  runtimeOptions.parallel = options.threads != 1;
+  pm.addPass(createConvertForallToQuantRuntimePass(runtimeOptions));
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -104,8 +122,6 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.x86Vector = avx512;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-  if (options.threads > 1)
-    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

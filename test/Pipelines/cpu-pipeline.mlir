@@ -1,6 +1,6 @@
 // The CPU pipeline ends in the LLVM dialect with the kernel's vector code,
 // picks the vector width from the target features, and splits output
-// channels over OpenMP threads when asked.
+// channels over libquant_runtime threads when asked.
 // RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx512f" | FileCheck %s --check-prefix=AVX512
 // RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma" | FileCheck %s --check-prefix=AVX2
 // RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma threads=4" | FileCheck %s --check-prefix=THREADS
@@ -19,10 +19,13 @@
 // AVX2-LABEL: llvm.func @gemv
 // AVX2: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 
+// THREADS: llvm.func @quant_rt_parallel_for(i64, i64, !llvm.ptr, !llvm.ptr)
 // THREADS-LABEL: llvm.func @gemv
-// THREADS: omp.parallel num_threads
-// THREADS: omp.wsloop
+// THREADS: llvm.mlir.addressof @__qnt_rt_body
+// THREADS: llvm.call @quant_rt_parallel_for
+// THREADS-LABEL: llvm.func @__qnt_rt_body(%{{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr)
 // THREADS: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// THREADS-NOT: omp.
 func.func @gemv(%x: tensor<1x40xf32>, %b: tensor<20xf32>) -> tensor<1x20xf32> {
   %w = qnt.constant [dense<17> : tensor<20x20xi8>, dense<0.5> : tensor<20x3xf16>]
       : tensor<20x40xf32, #qnt.uniform<i4, per_group(1, 16), scale = f16>>

@@ -46,6 +46,13 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
       * bias, activation and residual are applied to the accumulator
         vectors before the (masked) store.
 
+    `#qnt.float` (fp8 e4m3fn / e5m2, fp4 e2m1, MXFP8 / MXFP4 / NVFP4),
+    fixed-table `#qnt.lut` (NF4), `#qnt.binary` and `#qnt.ternary` weights
+    take the same kernel with unsigned codes and f32 scales that fold every
+    scale factor; codes of at most 4 bits are decoded by a 16-entry f32
+    table lookup in a register (`vpermps`), fp8 codes by moving their bits
+    into an f32 and one multiply.
+
     The float weight is never materialized. Unsupported matmuls (other
     encodings, non-constant or batched weights) are left to
     `convert-qnt-to-linalg`.
@@ -57,15 +64,54 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
            "output channels per tile, a multiple of vector-width "
            "(0: two vectors)">,
     Option<"rowBlock", "row-block", "int64_t", "4",
-           "lhs rows that share one decode of the weights">
+           "lhs rows that share one decode of the weights">,
+    Option<"compute", "compute", "std::string", "\"f32\"",
+           "arithmetic of the kernels: f32 (decode to f32, FMA) or int8 "
+           "(activations quantized per K block to u8 on the fly, weights as "
+           "s8, i32 dot products with VNNI vpdpbusd or its AVX2 fallback)">,
+    Option<"vnni", "vnni", "bool", "true",
+           "int8: use AVX-512 VNNI vpdpbusd (false: AVX2 vpmaddubsw + "
+           "vpmaddwd)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
+  ];
+}
+
+def ConvertForallToQuantRuntimePass
+    : Pass<"convert-forall-to-quant-runtime", "::mlir::ModuleOp"> {
+  let summary = "Run bufferized scf.forall loops on libquant_runtime threads";
+  let description = [{
+    Outlines the body of every outermost 1-D `scf.forall` with static bounds
+    (after bufferization) into a function `(i64 lo, i64 hi, !llvm.ptr ctx)`
+    and replaces the loop by a call to `quant_rt_parallel_for` with a
+    context struct holding the memref descriptors and scalars the body uses.
+    The iterations are grouped into `chunks` work items (0: one per
+    iteration); the runtime's thread count is set by the host with
+    `quant_rt_set_num_threads`. Loops that do not fit are left alone.
+
+    It also turns the generated kernels' intrinsic stubs (calls to private
+    declarations marked `qnt.llvm_intrinsic`) into `llvm.call_intrinsic`,
+    which must wait until after buffer deallocation.
+  }];
+  let options = [
+    Option<"chunks", "chunks", "int64_t", "0",
+           "work items the iterations are grouped into (0: one per "
+           "iteration)">,
+    Option<"parallel", "parallel", "bool", "true",
+           "outline loops (false: only lower the kernels' intrinsic stubs)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect"
   ];
 }
 

@@ -39,9 +39,17 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init("")};
   PassOptions::Option<int64_t> threads{
       *this, "threads",
-      llvm::cl::desc("Threads that split output channels (1: no threading; "
-                     "> 1: OpenMP, needs libomp at run time)"),
+      llvm::cl::desc("Threads that split output channels through "
+                     "libquant_runtime (1: no threading; 0: one work item "
+                     "per tile, the runtime's thread count; > 1: that many "
+                     "work items). The thread count itself is the host's "
+                     "(quant_rt_set_num_threads)"),
       llvm::cl::init(1)};
+  PassOptions::Option<std::string> compute{
+      *this, "compute",
+      llvm::cl::desc("Kernel arithmetic: f32, or int8 (activations quantized "
+                     "per K block, VNNI or AVX2 integer dot products)"),
+      llvm::cl::init("f32")};
   PassOptions::Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector (0: 16 with AVX-512, else 8)"),
@@ -58,6 +66,9 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
 
 /// Whether the target the options name has AVX-512F.
 bool hasAvx512(const CpuPipelineOptions &options);
+
+/// Whether the target the options name has AVX-512 VNNI.
+bool hasAvx512Vnni(const CpuPipelineOptions &options);
 
 /// Lowers a module with qnt ops to the LLVM dialect with generated SIMD
 /// kernels for qnt.matmul (convert-qnt-to-cpu); what those do not cover goes

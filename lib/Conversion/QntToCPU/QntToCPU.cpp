@@ -30,7 +30,9 @@
 
 #include "quant/Conversion/Passes.h"
 
+#include "quant/Conversion/QntToCPU/NonUniformWeights.h"
 #include "quant/Conversion/QntToCPU/QntToCPU.h"
+#include "quant/Conversion/QntToCPU/Int8Kernel.h"
 #include "quant/Conversion/QntToCPU/WeightRepacking.h"
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntDialect.h"
@@ -38,6 +40,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -187,6 +190,10 @@ struct KernelBuilder {
   Activation activation;
   Value codes, scales, zeroPoints, lhs, bias, residual, out;
   VectorType floatVector, intVector;
+  /// Set for non-integer codes (NonUniformWeights.h).
+  const CodeDecode *codeDecode = nullptr;
+  /// The int8 compute path (Int8Kernel.h); unused while int8.codes is null.
+  Int8GroupArgs int8 = {};
 
   Value index(OpBuilder &b, int64_t v) const {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -237,6 +244,11 @@ struct KernelBuilder {
     for (int64_t slot = 0; slot < count; ++slot) {
       SmallVector<Value> weights;
       for (int64_t v = 0; v < vectorsPerTile; ++v) {
+        if (codeDecode) {
+          weights.push_back(emitCodeDecode(b, loc, *codeDecode, layout,
+                                           words[v], slot, floatVector));
+          continue;
+        }
         Value q = decodeCode(b, words[v], slot);
         if (layout.hasZeroPoints)
           q = arith::SubIOp::create(b, loc, q, groupZeroPoints[v]);
@@ -261,6 +273,9 @@ struct KernelBuilder {
   SmallVector<Value> emitGroup(OpBuilder &b, Value tile, Value group,
                                int64_t groupLength, Value rowBase, int64_t rows,
                                ValueRange acc) const {
+    if (int8.codes)
+      return emitInt8Group(b, loc, int8, tile, group, groupLength, rowBase,
+                           rows, acc);
     Value groupK = mul(b, group, layout.groupSize);
     SmallVector<Value> groupZeroPoints;
     if (layout.hasZeroPoints)
@@ -375,8 +390,10 @@ struct KernelBuilder {
 bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto encoding = dyn_cast<UniformAttr>(weightType.getEncoding());
-  if (!encoding) {
-    reason = "weight encoding is not #qnt.uniform";
+  if (!encoding &&
+      !isa_and_nonnull<MinifloatAttr, LutAttr, BinaryAttr, TernaryAttr>(
+          weightType.getEncoding())) {
+    reason = "weight encoding has no cpu kernel";
     return false;
   }
   auto constant = op.getWeight().getDefiningOp<ConstantOp>();
@@ -408,6 +425,9 @@ bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
     reason = "bias is not 1-D";
     return false;
   }
+  if (!encoding)
+    return canRepackNonUniformForCpu(weightType.getEncoding(),
+                                     weightType.getShape(), reason);
   return canRepackForCpu(encoding, weightType.getShape(), reason);
 }
 
@@ -417,7 +437,7 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                                     SymbolTable &symbols) {
   Location loc = op.getLoc();
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
-  auto encoding = cast<UniformAttr>(weightType.getEncoding());
+  auto encoding = dyn_cast<UniformAttr>(weightType.getEncoding());
   auto constant = op.getWeight().getDefiningOp<ConstantOp>();
 
   // Repack at compile time.
@@ -429,11 +449,25 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     partBytes.push_back(std::move(*bytes));
   }
   SmallVector<ArrayRef<uint8_t>> partRefs(partBytes.begin(), partBytes.end());
+  CodeDecode codeDecode;
   FailureOr<RepackedWeight> repacked =
-      repackForCpu(encoding, weightType.getShape(), options.tileN, partRefs);
+      encoding ? repackForCpu(encoding, weightType.getShape(), options.tileN,
+                              partRefs)
+               : repackNonUniformForCpu(weightType.getEncoding(),
+                                        weightType.getShape(), options.tileN,
+                                        partRefs, codeDecode);
   if (failed(repacked))
     return rewriter.notifyMatchFailure(op, "weight parts have wrong sizes");
   const RepackedLayout &layout = repacked->layout;
+  // compute=int8 where the weight allows it, else the f32 path.
+  std::string int8Reason;
+  bool int8 =
+      options.int8 && encoding &&
+      canUseInt8Kernel(layout, options.vectorWidth, options.vnni, int8Reason);
+  std::vector<int32_t> negCorrections;
+  if (int8)
+    negCorrections =
+        prepareInt8Weight(*repacked, options.int8Block, options.vnni);
 
   // The repacked weight as private constant globals.
   auto module = op->getParentOfType<ModuleOp>();
@@ -451,6 +485,11 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     zeroPointsGlobal = createGlobal<int32_t>(
         rewriter, loc, symbols, "__qnt_cpu_zero_points",
         layout.getParamsShape(), i32, repacked->zeroPoints);
+  memref::GlobalOp correctionsGlobal;
+  if (!negCorrections.empty())
+    correctionsGlobal = createGlobal<int32_t>(
+        rewriter, loc, symbols, "__qnt_cpu_int8_corrections",
+        layout.getParamsShape(), i32, ArrayRef<int32_t>(negCorrections));
 
   rewriter.setInsertionPoint(op);
   auto getGlobal = [&](memref::GlobalOp global) -> Value {
@@ -491,9 +530,24 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   // of the two FMA ports) when few rows share a decode.
   kb.splits = std::max<int64_t>(
       1, std::min<int64_t>(4 / (kb.rowBlock * kb.vectorsPerTile), 4));
+  if (!encoding) {
+    codeDecode.module = module;
+    kb.codeDecode = &codeDecode;
+  }
   auto outType = MemRefType::get(resultType.getShape(), f32);
   kb.out = memref::AllocOp::create(rewriter, loc, outType,
                                    rewriter.getI64IntegerAttr(64));
+  if (int8)
+    kb.int8 = {&layout,
+               kb.lanes,
+               kb.vectorsPerTile,
+               options.vnni,
+               kb.codes,
+               kb.scales,
+               getGlobal(correctionsGlobal),
+               emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
+                                              options.vnni),
+               module};
 
   auto forall = scf::ForallOp::create(
       rewriter, loc,
@@ -535,6 +589,13 @@ void ConvertQntToCPUPass::runOnOperation() {
   options.vectorWidth = vectorWidth;
   options.tileN = tileN == 0 ? 2 * vectorWidth : int64_t(tileN);
   options.rowBlock = int64_t(rowBlock);
+  if (compute != "f32" && compute != "int8") {
+    module.emitError() << "compute must be f32 or int8, got '" << compute
+                       << "'";
+    return signalPassFailure();
+  }
+  options.int8 = compute == "int8";
+  options.vnni = vnni;
   if (options.tileN % vectorWidth != 0) {
     module.emitError() << "tile-n must be a multiple of vector-width ("
                        << int64_t(vectorWidth) << "), got " << options.tileN;

@@ -124,7 +124,7 @@ func.func @asym(%x: tensor<6x12xf32>, %b: tensor<3xf32>, %r: tensor<6x3xf32>) ->
 // -----
 
 // Left for the reference lowering: a weight that is not a constant, a
-// non-uniform encoding, and groups shorter than one word of codes.
+// lut with stored tables, and groups shorter than one word of codes.
 
 // CHECK-LABEL: func.func @unsupported
 // CHECK-NOT: memref.global
@@ -137,10 +137,10 @@ func.func @unsupported(%x: tensor<2x16xf32>,
   %y0 = qnt.matmul %x, %w
       : (tensor<2x16xf32>, tensor<4x16xf32, #qnt.uniform<i4, per_channel(0), scale = f32>>)
       -> tensor<2x4xf32>
-  %l = qnt.constant [dense<0> : tensor<4x8xi8>, dense<1.0> : tensor<4x1xf16>]
-      : tensor<4x16xf32, #qnt.lut<nf4, per_channel(0), scale = f16>>
+  %l = qnt.constant [dense<0> : tensor<4x8xi8>, dense<1.0> : tensor<4x1x16xf16>]
+      : tensor<4x16xf32, #qnt.lut<4, per_channel(0), table = f16>>
   %y1 = qnt.matmul %x, %l
-      : (tensor<2x16xf32>, tensor<4x16xf32, #qnt.lut<nf4, per_channel(0), scale = f16>>)
+      : (tensor<2x16xf32>, tensor<4x16xf32, #qnt.lut<4, per_channel(0), table = f16>>)
       -> tensor<2x4xf32>
   %g = qnt.constant [dense<0> : tensor<4x8xi8>, dense<1.0> : tensor<4x4xf32>]
       : tensor<4x16xf32, #qnt.uniform<i4, per_group(1, 4), scale = f32>>

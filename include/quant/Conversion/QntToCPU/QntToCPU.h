@@ -28,6 +28,12 @@ struct CpuKernelOptions {
   int64_t tileN = 32;
   /// lhs rows that share one decode of the weights.
   int64_t rowBlock = 4;
+  /// compute=int8 (Int8Kernel.h): activations quantized per K block.
+  bool int8 = false;
+  /// int8: vpdpbusd (16 lanes) rather than the AVX2 fallback (8 lanes).
+  bool vnni = true;
+  /// int8: activation block along K for per-channel weights.
+  int64_t int8Block = 64;
 };
 
 /// Whether `op` can become a generated CPU kernel; if not, `reason` says why.
