@@ -1,38 +1,39 @@
 #!/usr/bin/env bash
 # The main job: installs dependencies, builds quant, compiles the bundled
-# example model (an MLP in fp32 and with int4 weights) with quant-compile to
-# shared libraries, runs both with quant-run on the same .npy input and
-# compares them.
+# example ONNX models (a 2-layer MLP in fp32, and the same MLP with int4
+# MatMulNBits weights) with quant-compile to shared libraries, runs both with
+# quant-run on the same .npy input, checks each against numpy and prints what
+# int4 weights cost against fp32.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh --target quant-compile quant-run
 build_dir="${QUANT_BUILD_DIR:-build}"
 out="$build_dir/example"
-mkdir -p "$out/fp32" "$out/int4"
+mkdir -p "$out"
 
-/usr/bin/python3 examples/models/gen_mlp.py "$out/mlp.mlir"
+/usr/bin/python3 examples/models/gen_mlp_onnx.py "$out"
 for variant in fp32 int4; do
-  "$build_dir/bin/quant-compile" "$out/mlp.mlir" --entry="forward_$variant" \
-    -o "$out/mlp_$variant.so"
-done
-# The input mlp_main.c used: sin(0.37 i) + 0.25 cos(1.3 i), 4x96.
-/usr/bin/python3 test/Tools/Inputs/make_npy.py "$out/x.npy" float32 4x96
-for variant in fp32 int4; do
-  "$build_dir/bin/quant-run" "$out/mlp_$variant.so" --input input0="$out/x.npy" \
+  "$build_dir/bin/quant-compile" "$out/mlp_$variant.onnx" -o "$out/mlp_$variant.so"
+  mkdir -p "$out/$variant"
+  "$build_dir/bin/quant-run" "$out/mlp_$variant.so" --input x="$out/x.npy" \
     --output-dir "$out/$variant" --bench 100
 done
 /usr/bin/python3 - "$out" <<'PY'
 import sys
 import numpy as np
 out = sys.argv[1]
-fp32 = np.load(f"{out}/fp32/output0.npy")
-int4 = np.load(f"{out}/int4/output0.npy")
 np.set_printoptions(precision=4, suppress=True, linewidth=100)
-print("fp32 output:\n", fp32)
-print("int4 output:\n", int4)
-rel = np.linalg.norm(int4 - fp32) / max(np.linalg.norm(fp32), 1e-30)
+y = {}
+for variant in ("fp32", "int4"):
+    y[variant] = np.load(f"{out}/{variant}/y.npy")
+    expected = np.load(f"{out}/expected_{variant}.npy")
+    err = np.abs(y[variant] - expected).max()
+    print(f"{variant} output (max |quant - numpy| = {err:.2e}):\n{y[variant]}")
+    if not np.allclose(y[variant], expected, rtol=1e-4, atol=1e-5):
+        sys.exit(f"{variant}: quant's output differs from numpy's")
+rel = np.linalg.norm(y["int4"] - y["fp32"]) / np.linalg.norm(y["fp32"])
 print(f"relative L2 error of int4 weights vs fp32: {rel:.4f}")
-# int4 with group 32 should cost a few percent, never garbage.
+# int4 with block 32 should cost a few percent, never garbage.
 sys.exit(0 if rel < 0.2 else 1)
 PY

@@ -5,6 +5,7 @@
 #include "quant/Conversion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,8 +21,19 @@
 
 using namespace mlir;
 
+/// Imported models (ONNX) carry their float compute as TOSA; lower it to
+/// linalg / arith / tensor first. A no-op on modules without TOSA.
+static void addTosaLowering(OpPassManager &pm) {
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tosa::createTosaToLinalgNamed());
+  funcPm.addPass(tosa::createTosaToLinalg());
+  funcPm.addPass(createTosaToArithPass());
+  funcPm.addPass(createTosaToTensorPass());
+}
+
 void mlir::qnt::buildReferencePipeline(
     OpPassManager &pm, const ReferencePipelineOptions &options) {
+  addTosaLowering(pm);
   pm.addPass(createConvertQntToLinalgPass());
   pm.addPass(createCanonicalizerPass());
 
@@ -88,6 +100,7 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   cpuOptions.tileN = options.tileN;
   cpuOptions.compute = options.compute;
   cpuOptions.vnni = vnni;
+  addTosaLowering(pm);
   pm.addPass(createConvertQntToCPUPass(cpuOptions));
   // Whatever the kernels do not cover takes the reference lowering.
   pm.addPass(createConvertQntToLinalgPass());

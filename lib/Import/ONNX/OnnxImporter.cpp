@@ -753,6 +753,23 @@ LogicalResult Importer::importGraph(ModuleOp module) {
   for (Value v : results)
     resultTypes.push_back(v.getType());
   func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+
+  // Graph input / output names become the compiled model's tensor names
+  // (docs/ABI.md) where they fit its character set; others keep the
+  // positional defaults (input0, output0, ...).
+  auto isAbiName = [](StringRef name) {
+    return !name.empty() && name.size() <= 255 &&
+           llvm::all_of(name, [](char c) {
+             return llvm::isAlnum(c) || c == '_' || c == '.' || c == ':' ||
+                    c == '-';
+           });
+  };
+  for (auto [i, arg] : llvm::enumerate(args))
+    if (isAbiName(arg.first))
+      func.setArgAttr(i, "qnt.name", b.getStringAttr(arg.first));
+  for (auto [i, out] : llvm::enumerate(graph.output()))
+    if (isAbiName(out.name()))
+      func.setResultAttr(i, "qnt.name", b.getStringAttr(out.name()));
   return success();
 }
 
