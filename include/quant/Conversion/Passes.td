@@ -96,7 +96,7 @@ def ConvertForallToQuantRuntimePass
     iteration); the runtime's thread count is set by the host with
     `quant_rt_set_num_threads`. Loops that do not fit are left alone.
 
-    It also turns the generated kernels' intrinsic stubs (calls to private
+    It also turns the generated kernels' intrinsic proxies (calls to private
     declarations marked `qnt.llvm_intrinsic`) into `llvm.call_intrinsic`,
     which must wait until after buffer deallocation.
   }];
@@ -105,7 +105,7 @@ def ConvertForallToQuantRuntimePass
            "work items the iterations are grouped into (0: one per "
            "iteration)">,
     Option<"parallel", "parallel", "bool", "true",
-           "outline loops (false: only lower the kernels' intrinsic stubs)">
+           "outline loops (false: only lower the kernels' intrinsic proxies)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -235,16 +235,16 @@ void ConvertForallToQuantRuntimePass::runOnOperation() {
                        << int64_t(chunks);
     return signalPassFailure();
   }
-  // Intrinsic stubs of the generated kernels (Int8Kernel.h).
-  SmallVector<func::FuncOp> stubs;
+  // Intrinsic proxies of the generated kernels (Int8Kernel.h).
+  SmallVector<func::FuncOp> proxies;
   for (auto function : module.getOps<func::FuncOp>())
-    if (function.isDeclaration() && function->hasAttr(qnt::kIntrinsicStubAttr))
-      stubs.push_back(function);
-  for (func::FuncOp stub : stubs) {
-    auto intrinsic = stub->getAttrOfType<StringAttr>(qnt::kIntrinsicStubAttr);
+    if (function.isDeclaration() && function->hasAttr(qnt::kIntrinsicProxyAttr))
+      proxies.push_back(function);
+  for (func::FuncOp proxy : proxies) {
+    auto intrinsic = proxy->getAttrOfType<StringAttr>(qnt::kIntrinsicProxyAttr);
     SmallVector<func::CallOp> calls;
     module.walk([&](func::CallOp call) {
-      if (call.getCallee() == stub.getSymName())
+      if (call.getCallee() == proxy.getSymName())
         calls.push_back(call);
     });
     for (func::CallOp call : calls) {
@@ -255,7 +255,7 @@ void ConvertForallToQuantRuntimePass::runOnOperation() {
       call.getResult(0).replaceAllUsesWith(replacement.getResult(0));
       call.erase();
     }
-    stub.erase();
+    proxy.erase();
   }
   if (!parallel)
     return;

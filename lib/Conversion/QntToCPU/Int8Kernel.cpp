@@ -218,24 +218,24 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   auto splat = [&](OpBuilder &b, VectorType type, Attribute v) -> Value {
     return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, v));
   };
-  // Intrinsics are called through private stub declarations that
+  // Intrinsics are called through private proxy declarations that
   // convert-forall-to-quant-runtime turns into llvm.call_intrinsic after
   // bufferization (whose deallocation rejects ops without memory effects).
   auto call = [&](OpBuilder &b, Type type, StringRef name,
                   ValueRange operands) -> Value {
     auto module = cast<ModuleOp>(args.module);
-    std::string stubName = "__qnt_intrinsic_" + name.str();
-    std::replace(stubName.begin(), stubName.end(), '.', '_');
-    auto stub = module.lookupSymbol<func::FuncOp>(stubName);
-    if (!stub) {
+    std::string proxyName = "__qnt_intrinsic_" + name.str();
+    std::replace(proxyName.begin(), proxyName.end(), '.', '_');
+    auto proxy = module.lookupSymbol<func::FuncOp>(proxyName);
+    if (!proxy) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(module.getBody());
-      stub = func::FuncOp::create(
-          b, loc, stubName, b.getFunctionType(operands.getTypes(), {type}));
-      stub.setPrivate();
-      stub->setAttr(kIntrinsicStubAttr, b.getStringAttr(name));
+      proxy = func::FuncOp::create(
+          b, loc, proxyName, b.getFunctionType(operands.getTypes(), {type}));
+      proxy.setPrivate();
+      proxy->setAttr(kIntrinsicProxyAttr, b.getStringAttr(name));
     }
-    return func::CallOp::create(b, loc, stub, operands).getResult(0);
+    return func::CallOp::create(b, loc, proxy, operands).getResult(0);
   };
 
   // i32 accumulators start at the correction (VNNI) or zero.

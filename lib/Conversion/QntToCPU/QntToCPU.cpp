@@ -30,9 +30,9 @@
 
 #include "quant/Conversion/Passes.h"
 
+#include "quant/Conversion/QntToCPU/Int8Kernel.h"
 #include "quant/Conversion/QntToCPU/NonUniformWeights.h"
 #include "quant/Conversion/QntToCPU/QntToCPU.h"
-#include "quant/Conversion/QntToCPU/Int8Kernel.h"
 #include "quant/Conversion/QntToCPU/WeightRepacking.h"
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntDialect.h"

@@ -34,7 +34,7 @@ namespace qnt {
 
 /// Marks a private func.func declaration standing for the LLVM intrinsic
 /// named by the attribute's string.
-constexpr const char kIntrinsicStubAttr[] = "qnt.llvm_intrinsic";
+constexpr const char kIntrinsicProxyAttr[] = "qnt.llvm_intrinsic";
 
 /// Whether the int8 path handles a weight of `layout` with `lanes` i32
 /// lanes per vector (16 for VNNI, 8 for AVX2).
@@ -67,7 +67,7 @@ struct Int8GroupArgs {
   bool vnni;
   Value codes, weightScales, negCorrections;
   Int8Activations activations;
-  /// Where the intrinsic stubs are declared.
+  /// Where the intrinsic proxies are declared.
   Operation *module = nullptr;
 };
 
