@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/Transforms/RequestCWrappers.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -56,6 +57,11 @@ void mlir::qnt::buildReferencePipeline(
   // must keep their plain C names.
   if (options.emitCInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  // libm has no rsqrtf: expand math.rsqrt (from imported normalizations)
+  // to 1 / sqrt before the remaining math ops become libm calls.
+  math::MathExpandOpsPassOptions expandOptions;
+  expandOptions.opMnemonics = {"rsqrt"};
+  pm.addPass(math::createMathExpandOpsPass(expandOptions));
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -131,6 +137,11 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   if (options.emitCInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
+  // libm has no rsqrtf: expand math.rsqrt (from imported normalizations)
+  // to 1 / sqrt before the remaining math ops become libm calls.
+  math::MathExpandOpsPassOptions expandOptions;
+  expandOptions.opMnemonics = {"rsqrt"};
+  pm.addPass(math::createMathExpandOpsPass(expandOptions));
   pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.x86Vector = avx512;
