@@ -275,12 +275,56 @@ static LogicalResult binaryOp(Importer &imp, StringRef op) {
         });
   else {
     // Pow: exact forms for the exponents models use most.
-    if (!isFloat)
-      return imp.nodeError() << "integer Pow is not supported";
     HostTensor *exponent = imp.constInput(1);
-    if (exponent && exponent->isFloat() && exponent->getNumElements() == 1 &&
-        (exponent->floats[0] == 2.0 || exponent->floats[0] == 0.5 ||
-         exponent->floats[0] == 1.0)) {
+    if (!isFloat || !isa<FloatType>(elementTypeOf(c)) ||
+        elementTypeOf(c) != elementType) {
+      // Mixed or integer types: compute in f64 through math.powf (libm pow,
+      // exact for integer results below 2^53) and convert back to the base
+      // type; integer results are rounded for integer exponents (numpy's
+      // exact integer power) and truncated for float exponents (numpy's
+      // cast of the float result).
+      Type exponentType = elementTypeOf(c);
+      if (!isa<FloatType, IntegerType>(elementType) ||
+          !isa<FloatType, IntegerType>(exponentType))
+        return imp.nodeError()
+               << "Pow with base type " << elementType << " and exponent type "
+               << exponentType << " is not supported";
+      bool baseUnsigned = isOnnxUnsigned(imp.inputInfo(0)->onnxType);
+      bool exponentUnsigned = isOnnxUnsigned(imp.inputInfo(1)->onnxType);
+      bool integerExponent = isa<IntegerType>(exponentType);
+      auto toF64 = [](OpBuilder &nb, Location l, Value v,
+                      bool isUnsigned) -> Value {
+        Type f64 = nb.getF64Type();
+        if (isa<IntegerType>(v.getType())) {
+          if (isUnsigned)
+            return arith::UIToFPOp::create(nb, l, f64, v);
+          return arith::SIToFPOp::create(nb, l, f64, v);
+        }
+        if (v.getType().isF64())
+          return v;
+        return arith::ExtFOp::create(nb, l, f64, v);
+      };
+      result = buildGeneric(
+          b, loc, {a, c}, type,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value x = toF64(nb, l, args[0], baseUnsigned);
+            Value y = toF64(nb, l, args[1], exponentUnsigned);
+            Value r = math::PowFOp::create(nb, l, x, y);
+            if (isa<FloatType>(elementType)) {
+              if (elementType.isF64())
+                return r;
+              return arith::TruncFOp::create(nb, l, elementType, r).getResult();
+            }
+            if (integerExponent)
+              r = math::RoundOp::create(nb, l, r);
+            if (baseUnsigned)
+              return arith::FPToUIOp::create(nb, l, elementType, r).getResult();
+            return arith::FPToSIOp::create(nb, l, elementType, r).getResult();
+          });
+    } else if (exponent && exponent->isFloat() &&
+               exponent->getNumElements() == 1 &&
+               (exponent->floats[0] == 2.0 || exponent->floats[0] == 0.5 ||
+                exponent->floats[0] == 1.0)) {
       double e = exponent->floats[0];
       if (e == 2.0)
         result = mulOp(b, loc, type, a, a);
@@ -294,13 +338,50 @@ static LogicalResult binaryOp(Importer &imp, StringRef op) {
       if (cast<RankedTensorType>(result.getType()) != type)
         return imp.nodeError() << "Pow broadcasting the base is not supported";
     } else {
-      if (elementTypeOf(c) != elementType)
-        return imp.nodeError() << "Pow with exponent type " << elementTypeOf(c)
-                               << " is not supported";
       result = tosa::PowOp::create(b, loc, type, a, c);
     }
   }
   return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
+}
+
+/// Max / Min of one or more inputs (opset 8+), as a chain of broadcasting
+/// binary tosa.maximum / tosa.minimum.
+static LogicalResult variadicMinMaxOp(Importer &imp, StringRef op) {
+  if (imp.numInputs() == 0)
+    return imp.nodeError() << "expected at least one input";
+  if (imp.numInputs() == 2)
+    return binaryOp(imp, op);
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  if (imp.numInputs() == 1)
+    return imp.setOutput(0, *imp.inputInfo(0));
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  FailureOr<Value> first = imp.input(0);
+  if (failed(first))
+    return failure();
+  Value acc = *first;
+  Type elementType = elementTypeOf(acc);
+  for (unsigned i = 1; i < imp.numInputs(); ++i) {
+    FailureOr<Value> next = imp.input(i);
+    if (failed(next))
+      return failure();
+    Value c = *next;
+    if (elementTypeOf(c) != elementType)
+      return imp.nodeError() << "operand element types differ";
+    FailureOr<SmallVector<int64_t>> shape =
+        broadcastShapes(imp, shapeOf(acc), shapeOf(c));
+    if (failed(shape))
+      return failure();
+    Value lhs = toRank(b, loc, acc, shape->size());
+    c = toRank(b, loc, c, shape->size());
+    auto type = tensorType(*shape, elementType);
+    if (op == "Max")
+      acc = tosa::MaximumOp::create(b, loc, type, lhs, c);
+    else
+      acc = tosa::MinimumOp::create(b, loc, type, lhs, c);
+  }
+  return imp.setOutput(0, acc, imp.inputInfo(0)->onnxType);
 }
 
 static LogicalResult unaryOp(Importer &imp, StringRef op) {
@@ -309,6 +390,14 @@ static LogicalResult unaryOp(Importer &imp, StringRef op) {
       return failure();
   } else if (failed(imp.checkAttrs({}))) {
     return failure();
+  }
+  // Shape arithmetic: fold Neg / Abs of constant integers.
+  if ((op == "Neg" || op == "Abs") && imp.constInput(0) && allConstInts(imp)) {
+    HostTensor *c = imp.constInput(0);
+    auto result = std::make_shared<HostTensor>(*c);
+    for (int64_t &v : result->ints)
+      v = op == "Neg" ? -v : std::abs(v);
+    return setConstOutput(imp, 0, result);
   }
   FailureOr<Value> x = imp.input(0);
   if (failed(x))
@@ -737,8 +826,6 @@ static LogicalResult softmaxOp(Importer &imp) {
 static LogicalResult layerNormOp(Importer &imp) {
   if (failed(imp.checkAttrs({"axis", "epsilon", "stash_type"})))
     return failure();
-  if (imp.hasOutput(1) || imp.hasOutput(2))
-    return imp.nodeError() << "the Mean / InvStdDev outputs are not supported";
   FailureOr<Value> x = imp.input(0), scale = imp.input(1);
   if (failed(x) || failed(scale))
     return failure();
@@ -769,6 +856,9 @@ static LogicalResult layerNormOp(Importer &imp) {
       return failure();
     y = tosa::AddOp::create(b, loc, type, y, toRank(b, loc, *bias, rank));
   }
+  // The optional Mean and InvStdDev outputs keep the normalized dims as 1s.
+  if (failed(imp.setOutput(1, mean)) || failed(imp.setOutput(2, inv)))
+    return failure();
   return imp.setOutput(0, y);
 }
 
@@ -1063,6 +1153,58 @@ static LogicalResult shapeOp(Importer &imp) {
   return setConstOutput(imp, 0, result);
 }
 
+static LogicalResult sizeOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  FailureOr<SmallVector<int64_t>> in = inputShape(imp, 0);
+  if (failed(in))
+    return failure();
+  auto result = std::make_shared<HostTensor>();
+  result->type = kInt64;
+  result->ints.push_back(product(*in));
+  return setConstOutput(imp, 0, result);
+}
+
+static LogicalResult constantOfShapeOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"value"})))
+    return failure();
+  FailureOr<std::vector<int64_t>> shape = imp.constInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 0)
+      return imp.nodeError() << "shape has a negative dim " << d;
+  std::shared_ptr<HostTensor> value;
+  if (const onnx::AttributeProto *a = imp.attr("value")) {
+    FailureOr<std::shared_ptr<HostTensor>> t = imp.readTensor(a->t());
+    if (failed(t))
+      return failure();
+    value = *t;
+    if (value->getNumElements() != 1)
+      return imp.nodeError() << "value must have one element";
+  } else {
+    value = std::make_shared<HostTensor>();
+    value->type = kFloat;
+    float zero = 0.0f;
+    value->floats = {zero};
+    value->raw.assign(reinterpret_cast<char *>(&zero),
+                      reinterpret_cast<char *>(&zero) + 4);
+  }
+  auto result = std::make_shared<HostTensor>();
+  result->type = value->type;
+  result->shape.assign(shape->begin(), shape->end());
+  int64_t n = product(result->shape);
+  if (value->isFloat()) {
+    result->floats.assign(n, value->floats[0]);
+    for (int64_t i = 0; i < n; ++i)
+      result->raw.insert(result->raw.end(), value->raw.begin(),
+                         value->raw.end());
+  } else {
+    result->ints.assign(n, value->ints[0]);
+  }
+  return setConstOutput(imp, 0, result);
+}
+
 static LogicalResult constantOp(Importer &imp) {
   auto result = std::make_shared<HostTensor>();
   if (const onnx::AttributeProto *a = imp.attr("value")) {
@@ -1291,8 +1433,10 @@ static LogicalResult sliceOp(Importer &imp) {
     int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    offsets[axis] = start;
     sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
+    // An empty slice may start at the end of the dim (start clamped from
+    // out of bounds); tensor.extract_slice wants offsets inside the dim.
+    offsets[axis] = sizes[axis] == 0 ? 0 : start;
     strides[axis] = step;
   }
   HostTensor *c = imp.constInput(0);
@@ -1495,12 +1639,10 @@ static LogicalResult globalAvgPoolOp(Importer &imp) {
 
 void onnx_import::registerFloatOps(
     llvm::StringMap<Importer::Handler> &handlers) {
-  for (StringRef op : {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"})
-    handlers[op] = [op](Importer &imp) -> LogicalResult {
-      if ((op == "Max" || op == "Min") && imp.numInputs() != 2)
-        return imp.nodeError() << "only two inputs are supported";
-      return binaryOp(imp, op);
-    };
+  for (StringRef op : {"Add", "Sub", "Mul", "Div", "Pow"})
+    handlers[op] = [op](Importer &imp) { return binaryOp(imp, op); };
+  for (StringRef op : {"Max", "Min"})
+    handlers[op] = [op](Importer &imp) { return variadicMinMaxOp(imp, op); };
   for (StringRef op :
        {"Relu", "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Abs", "Floor", "Ceil",
         "Reciprocal", "Neg", "Sqrt", "LeakyRelu", "Round"})
@@ -1533,6 +1675,8 @@ void onnx_import::registerFloatOps(
   handlers["Transpose"] = transposeOp;
   handlers["Concat"] = concatOp;
   handlers["Shape"] = shapeOp;
+  handlers["Size"] = sizeOp;
+  handlers["ConstantOfShape"] = constantOfShapeOp;
   handlers["Constant"] = constantOp;
   handlers["Cast"] = castOp;
   handlers["Gather"] = gatherOp;

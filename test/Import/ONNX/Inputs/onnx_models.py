@@ -337,6 +337,57 @@ def dynamic():
     return model(nodes, [io("x", ["batch", 16])], [io("out", ["batch", 16])])
 
 
+def layernorm_stats():
+    """LayerNormalization with its optional Mean / InvStdDev outputs."""
+    n = helper.make_node
+    nodes = [n("LayerNormalization", ["x", "g", "bb"], ["y", "mean", "inv"],
+               axis=1, epsilon=1e-5, name="layernorm")]
+    return model(nodes, [io("x", [2, 3, 4])],
+                 [io("y", [2, 3, 4]), io("mean", [2, 1, 1]),
+                  io("inv", [2, 1, 1])],
+                 [init("g", rand(3, 4)), init("bb", rand(3, 4))])
+
+
+def shape_fold():
+    """Size, Neg and ConstantOfShape of shape values fold at import."""
+    n = helper.make_node
+    nodes = [
+        n("Shape", ["x"], ["shp"], name="shape"),
+        n("Size", ["shp"], ["rank"], name="size"),
+        n("Neg", ["minus2"], ["two"], name="neg"),
+        n("Sub", ["rank", "two"], ["nones"], name="sub"),
+        n("ConstantOfShape", ["nones"], ["ones"], name="cos",
+          value=helper.make_tensor("v", INT64, [1], [1])),
+        n("Concat", ["minus1", "ones"], ["newshape"], axis=0, name="concat"),
+        n("Reshape", ["x", "newshape"], ["out"], name="reshape"),
+    ]
+    return model(nodes, [io("x", [2, 3, 4])], [io("out", [24, 1])],
+                 [init("minus2", np.array([-2], np.int64)),
+                  init("minus1", np.array([-1], np.int64))])
+
+
+def variadic_pow_slice():
+    """Max of three inputs, Min of one, Pow with integer operands, and a
+    Slice whose start is past the end (an empty result)."""
+    n = helper.make_node
+    nodes = [
+        n("Max", ["x", "y", "b1"], ["mx"], name="max3"),
+        n("Min", ["mx"], ["mn"], name="min1"),
+        n("Pow", ["mn", "e"], ["pf"], name="pow_float_int"),
+        n("Pow", ["i", "j"], ["pi"], name="pow_int_int"),
+        n("Slice", ["x", "s", "t", "ax"], ["sl"], name="slice_oob"),
+    ]
+    return model(nodes, [io("x", [2, 3]), io("y", [2, 3]),
+                         io("i", [3], TensorProto.INT32),
+                         io("j", [3], TensorProto.INT32)],
+                 [io("pf", [2, 3]), io("pi", [3], TensorProto.INT32),
+                  io("sl", [2, 0])],
+                 [init("b1", rand(3)), init("e", np.array([3], np.int64)),
+                  init("s", np.array([1000], np.int64)),
+                  init("t", np.array([1000], np.int64)),
+                  init("ax", np.array([1], np.int64))])
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     expected = None
