@@ -29,8 +29,10 @@ work="$(mktemp -d)"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 
 shared="$libs/libmlir_runner_utils.so,$libs/libmlir_c_runner_utils.so"
-if [ "$threads" -gt 1 ]; then
-  shared="$shared,$(ls /usr/lib/x86_64-linux-gnu/libomp.so* | head -1)"
+if [ "$threads" -ne 1 ]; then
+  # Threaded kernels call quant_rt_parallel_for; the runtime runs as many
+  # threads as the machine has cores.
+  shared="$shared,$build/lib/libquant_runtime.so"
 fi
 pipeline="--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads"
 
