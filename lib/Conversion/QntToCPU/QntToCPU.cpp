@@ -66,36 +66,6 @@ using namespace mlir::qnt;
 // Support
 //===----------------------------------------------------------------------===//
 
-/// Little-endian bytes of a part attribute, row-major (a splat is expanded).
-static FailureOr<std::vector<uint8_t>> getPartBytes(Attribute attr) {
-  auto elements = dyn_cast<ElementsAttr>(attr);
-  if (!elements)
-    return failure();
-  auto type = cast<ShapedType>(elements.getType());
-  Type elementType = type.getElementType();
-  if (!elementType.isIntOrFloat() || elementType.getIntOrFloatBitWidth() % 8)
-    return failure();
-  size_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
-  size_t numBytes = size_t(type.getNumElements()) * elementBytes;
-  ArrayRef<char> raw;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
-    raw = dense.getRawData();
-  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
-    raw = resource.getData();
-  else
-    return failure();
-  std::vector<uint8_t> bytes(numBytes);
-  if (raw.size() == numBytes) {
-    std::memcpy(bytes.data(), raw.data(), numBytes);
-  } else if (raw.size() == elementBytes && isa<DenseElementsAttr>(attr)) {
-    for (size_t offset = 0; offset < numBytes; offset += elementBytes)
-      std::memcpy(bytes.data() + offset, raw.data(), elementBytes);
-  } else {
-    return failure();
-  }
-  return bytes;
-}
-
 /// Repacked parts up to this size are inline dense attributes, larger ones
 /// dense_resource blobs (weights never go through a textual round trip).
 static constexpr size_t kInlineLimitBytes = 4096;
@@ -122,52 +92,6 @@ createGlobal(OpBuilder &b, Location loc, SymbolTable &symbols, StringRef name,
                                /*constant=*/true, b.getI64IntegerAttr(64));
   symbols.insert(global);
   return global;
-}
-
-/// The f32 activation of the epilogue on a vector, in the order the
-/// reference lowering writes it (no FMA).
-static Value applyActivation(OpBuilder &b, Location loc, Activation activation,
-                             Value y) {
-  auto vectorType = cast<VectorType>(y.getType());
-  auto cst = [&](float v) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(v)));
-  };
-  switch (activation) {
-  case Activation::None:
-    return y;
-  case Activation::Relu: {
-    Value positive =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, cst(0.0f));
-    return arith::SelectOp::create(b, loc, positive, y, cst(0.0f));
-  }
-  case Activation::Gelu: {
-    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
-    Value scaled =
-        arith::DivFOp::create(b, loc, y, cst(static_cast<float>(M_SQRT2)));
-    Value erf = math::ErfOp::create(b, loc, scaled);
-    return arith::MulFOp::create(b, loc, half,
-                                 arith::AddFOp::create(b, loc, cst(1.0f), erf));
-  }
-  case Activation::GeluTanh: {
-    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
-    Value cube = arith::MulFOp::create(b, loc, cst(0.044715f), y);
-    cube = arith::MulFOp::create(b, loc, cube, y);
-    cube = arith::MulFOp::create(b, loc, cube, y);
-    Value inner = arith::MulFOp::create(
-        b, loc, cst(static_cast<float>(std::sqrt(2.0 / M_PI))),
-        arith::AddFOp::create(b, loc, y, cube));
-    Value tanh = math::TanhOp::create(b, loc, inner);
-    return arith::MulFOp::create(
-        b, loc, half, arith::AddFOp::create(b, loc, cst(1.0f), tanh));
-  }
-  case Activation::Silu: {
-    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
-    return arith::DivFOp::create(b, loc, y,
-                                 arith::AddFOp::create(b, loc, cst(1.0f), exp));
-  }
-  }
-  llvm_unreachable("unknown activation");
 }
 
 //===----------------------------------------------------------------------===//
@@ -356,7 +280,7 @@ struct KernelBuilder {
         Value y = acc[r * vectorsPerTile + v];
         if (bias)
           y = arith::AddFOp::create(b, loc, y, biasVector);
-        y = applyActivation(b, loc, activation, y);
+        y = buildActivation(b, loc, activation, y);
         if (residual)
           y = arith::AddFOp::create(
               b, loc, y,
@@ -443,7 +367,8 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   // Repack at compile time.
   std::vector<std::vector<uint8_t>> partBytes;
   for (Attribute part : constant.getParts()) {
-    FailureOr<std::vector<uint8_t>> bytes = getPartBytes(part);
+    FailureOr<std::vector<uint8_t>> bytes =
+        getConstantBytes(cast<ElementsAttr>(part));
     if (failed(bytes))
       return rewriter.notifyMatchFailure(op, "unreadable weight part");
     partBytes.push_back(std::move(*bytes));

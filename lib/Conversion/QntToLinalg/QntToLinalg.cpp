@@ -96,53 +96,6 @@ Value widenTensor(OpBuilder &b, Location loc, Value tensor) {
       .getResult(0);
 }
 
-/// The activations of the fused epilogue, in f32, as the reference writes
-/// them (no FMA, left-to-right).
-Value applyActivation(OpBuilder &b, Location loc, Activation activation,
-                      Value y) {
-  auto cst = [&](float v) -> Value {
-    return arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(v));
-  };
-  switch (activation) {
-  case Activation::None:
-    return y;
-  case Activation::Relu: {
-    Value positive =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, cst(0.0f));
-    return arith::SelectOp::create(b, loc, positive, y, cst(0.0f));
-  }
-  case Activation::Gelu: {
-    // 0.5 * y * (1 + erf(y / sqrt(2)))
-    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
-    Value scaled =
-        arith::DivFOp::create(b, loc, y, cst(static_cast<float>(M_SQRT2)));
-    Value erf = math::ErfOp::create(b, loc, scaled);
-    return arith::MulFOp::create(b, loc, half,
-                                 arith::AddFOp::create(b, loc, cst(1.0f), erf));
-  }
-  case Activation::GeluTanh: {
-    // 0.5 * y * (1 + tanh(sqrt(2 / pi) * (y + 0.044715 * y * y * y)))
-    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
-    Value cube = arith::MulFOp::create(b, loc, cst(0.044715f), y);
-    cube = arith::MulFOp::create(b, loc, cube, y);
-    cube = arith::MulFOp::create(b, loc, cube, y);
-    Value inner = arith::MulFOp::create(
-        b, loc, cst(static_cast<float>(std::sqrt(2.0 / M_PI))),
-        arith::AddFOp::create(b, loc, y, cube));
-    Value tanh = math::TanhOp::create(b, loc, inner);
-    return arith::MulFOp::create(
-        b, loc, half, arith::AddFOp::create(b, loc, cst(1.0f), tanh));
-  }
-  case Activation::Silu: {
-    // y / (1 + exp(-y))
-    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
-    return arith::DivFOp::create(b, loc, y,
-                                 arith::AddFOp::create(b, loc, cst(1.0f), exp));
-  }
-  }
-  llvm_unreachable("unknown activation");
-}
-
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -373,7 +326,7 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
           if (bias)
             y = arith::AddFOp::create(b, nl, y,
                                       widenToF32(b, nl, args[next++]));
-          y = applyActivation(b, nl, activation, y);
+          y = buildActivation(b, nl, activation, y);
           if (residual)
             y = arith::AddFOp::create(b, nl, y,
                                       widenToF32(b, nl, args[next++]));

@@ -8,11 +8,16 @@
 
 #include "quant/Dialect/Qnt/IR/QntOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::qnt;
@@ -293,4 +298,83 @@ LogicalResult MatmulOp::verify() {
       return emitOpError() << "residual type " << residual.getType()
                            << " does not match result type " << resultType;
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the lowerings and passes
+//===----------------------------------------------------------------------===//
+
+Value mlir::qnt::buildActivation(OpBuilder &b, Location loc,
+                                 Activation activation, Value y) {
+  auto cst = [&](float v) -> Value {
+    TypedAttr value = b.getF32FloatAttr(v);
+    if (auto vectorType = dyn_cast<VectorType>(y.getType()))
+      value = DenseElementsAttr::get(vectorType, value);
+    return arith::ConstantOp::create(b, loc, value);
+  };
+  switch (activation) {
+  case Activation::None:
+    return y;
+  case Activation::Relu: {
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, cst(0.0f));
+    return arith::SelectOp::create(b, loc, positive, y, cst(0.0f));
+  }
+  case Activation::Gelu: {
+    // 0.5 * y * (1 + erf(y / sqrt(2)))
+    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
+    Value scaled =
+        arith::DivFOp::create(b, loc, y, cst(static_cast<float>(M_SQRT2)));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    return arith::MulFOp::create(b, loc, half,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), erf));
+  }
+  case Activation::GeluTanh: {
+    // 0.5 * y * (1 + tanh(sqrt(2 / pi) * (y + 0.044715 * y * y * y)))
+    Value half = arith::MulFOp::create(b, loc, cst(0.5f), y);
+    Value cube = arith::MulFOp::create(b, loc, cst(0.044715f), y);
+    cube = arith::MulFOp::create(b, loc, cube, y);
+    cube = arith::MulFOp::create(b, loc, cube, y);
+    Value inner = arith::MulFOp::create(
+        b, loc, cst(static_cast<float>(std::sqrt(2.0 / M_PI))),
+        arith::AddFOp::create(b, loc, y, cube));
+    Value tanh = math::TanhOp::create(b, loc, inner);
+    return arith::MulFOp::create(
+        b, loc, half, arith::AddFOp::create(b, loc, cst(1.0f), tanh));
+  }
+  case Activation::Silu: {
+    // y / (1 + exp(-y))
+    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, y));
+    return arith::DivFOp::create(b, loc, y,
+                                 arith::AddFOp::create(b, loc, cst(1.0f), exp));
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+FailureOr<std::vector<uint8_t>> mlir::qnt::getConstantBytes(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  Type elementType = type.getElementType();
+  if (!elementType.isIntOrFloat() || elementType.getIntOrFloatBitWidth() % 8)
+    return failure();
+  size_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
+  size_t numBytes = size_t(type.getNumElements()) * elementBytes;
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
+    raw = dense.getRawData();
+  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    raw = resource.getData();
+  else
+    return failure();
+
+  std::vector<uint8_t> bytes(numBytes);
+  if (raw.size() == numBytes) {
+    std::memcpy(bytes.data(), raw.data(), numBytes);
+  } else if (raw.size() == elementBytes && isa<DenseElementsAttr>(attr)) {
+    for (size_t offset = 0; offset < numBytes; offset += elementBytes)
+      std::memcpy(bytes.data() + offset, raw.data(), elementBytes);
+  } else {
+    return failure();
+  }
+  return bytes;
 }

@@ -37,43 +37,13 @@ static ElementsAttr getConstantElements(Value value) {
   return dyn_cast<ElementsAttr>(constant.getValue());
 }
 
-/// Little-endian bytes of a constant, row-major, as parts are stored (a
-/// splat is expanded). Fails for element types whose storage is not whole
-/// bytes, and for resources whose blob is missing or has the wrong size.
-static FailureOr<std::vector<uint8_t>> getElementBytes(ElementsAttr attr) {
-  auto type = cast<ShapedType>(attr.getType());
-  Type elementType = type.getElementType();
-  if (!elementType.isIntOrFloat() || elementType.getIntOrFloatBitWidth() % 8)
-    return failure();
-  size_t elementBytes = elementType.getIntOrFloatBitWidth() / 8;
-  size_t numBytes = size_t(type.getNumElements()) * elementBytes;
-  ArrayRef<char> raw;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
-    raw = dense.getRawData();
-  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
-    raw = resource.getData();
-  else
-    return failure();
-
-  std::vector<uint8_t> bytes(numBytes);
-  if (raw.size() == numBytes) {
-    std::memcpy(bytes.data(), raw.data(), numBytes);
-  } else if (raw.size() == elementBytes && isa<DenseElementsAttr>(attr)) {
-    for (size_t offset = 0; offset < numBytes; offset += elementBytes)
-      std::memcpy(bytes.data() + offset, raw.data(), elementBytes);
-  } else {
-    return failure();
-  }
-  return bytes;
-}
-
 /// The float values of a constant of f32, f16 or bf16 elements, widened to
 /// f32 (exactly) in row-major order.
 static FailureOr<std::vector<float>> getFloatValues(ElementsAttr attr) {
   Type elementType = cast<ShapedType>(attr.getType()).getElementType();
   if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
     return failure();
-  FailureOr<std::vector<uint8_t>> bytes = getElementBytes(attr);
+  FailureOr<std::vector<uint8_t>> bytes = getConstantBytes(attr);
   if (failed(bytes))
     return failure();
   std::vector<float> values;
@@ -168,7 +138,7 @@ LogicalResult QntFoldConstantQuantizePass::foldQuantize(QuantizeOp op) {
            << "cannot read the float values of the constant input";
   SmallVector<std::vector<uint8_t>> paramBytes;
   for (auto [index, attr] : llvm::enumerate(paramAttrs)) {
-    FailureOr<std::vector<uint8_t>> bytes = getElementBytes(attr);
+    FailureOr<std::vector<uint8_t>> bytes = getConstantBytes(attr);
     if (failed(bytes))
       return op.emitOpError()
              << "cannot read the bytes of constant param " << index;

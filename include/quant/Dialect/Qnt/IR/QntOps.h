@@ -15,4 +15,24 @@
 #define GET_OP_CLASSES
 #include "quant/Dialect/Qnt/IR/QntOps.h.inc"
 
+#include <vector>
+
+namespace mlir {
+class OpBuilder;
+namespace qnt {
+
+/// The epilogue activation of qnt.matmul on an f32 scalar or vector, in the
+/// one operation order every lowering uses (no FMA), so that the reference
+/// lowering and the kernels agree bit for bit.
+Value buildActivation(OpBuilder &builder, Location loc, Activation activation,
+                      Value value);
+
+/// Little-endian row-major bytes of a dense or dense_resource constant, as
+/// physical parts are stored (a splat is expanded). Fails for element types
+/// whose storage is not whole bytes and for blobs of the wrong size.
+FailureOr<std::vector<uint8_t>> getConstantBytes(ElementsAttr attr);
+
+} // namespace qnt
+} // namespace mlir
+
 #endif // QUANT_DIALECT_QNT_IR_QNTOPS_H
