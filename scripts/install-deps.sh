@@ -9,6 +9,7 @@ packages=(
   libgtest-dev
   libonnx-dev protobuf-compiler libprotobuf-dev libonnx-testdata
   python3-numpy python3-onnx
+  nodejs npm
 )
 
 missing=()
