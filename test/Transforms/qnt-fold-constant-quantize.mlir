@@ -88,3 +88,16 @@ func.func @not_constant(%x: tensor<4xf32>, %s: tensor<1xf32>) -> (tensor<4xf32, 
   %q1 = qnt.quantize %c params(%s : tensor<1xf32>) : tensor<4xf32> -> tensor<4xf32, #qnt.uniform<i8, per_tensor, scale = f32>>
   return %q0, %q1 : tensor<4xf32, #qnt.uniform<i8, per_tensor, scale = f32>>, tensor<4xf32, #qnt.uniform<i8, per_tensor, scale = f32>>
 }
+
+// -----
+
+// #qnt.plain<f16>: values rounded half to even (1 + 2^-11 ties to 1.0),
+// overflow to infinity; the only part is the values themselves.
+// CHECK-LABEL: func.func @plain_f16
+// CHECK-NOT: arith.constant
+// CHECK: qnt.constant [dense<[1.000000e+00, -2.500000e+00, 0x7C00, 9.997550e-02]> : tensor<4xf16>] : tensor<4xf32, #qnt.plain<f16>>
+func.func @plain_f16() -> tensor<4xf32, #qnt.plain<f16>> {
+  %c = arith.constant dense<[1.00048828125, -2.5, 1.0e6, 0.1]> : tensor<4xf32>
+  %q = qnt.quantize %c : tensor<4xf32> -> tensor<4xf32, #qnt.plain<f16>>
+  return %q : tensor<4xf32, #qnt.plain<f16>>
+}

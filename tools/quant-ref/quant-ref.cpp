@@ -156,7 +156,7 @@ struct TestCase {
 
 /// Encodings whose encode has an IR form (see buildEncode).
 bool hasIREncode(Attribute attr) {
-  if (isa<UniformAttr, MinifloatAttr, BinaryAttr, TernaryAttr>(attr))
+  if (isa<UniformAttr, MinifloatAttr, BinaryAttr, TernaryAttr, PlainAttr>(attr))
     return true;
   if (auto lut = dyn_cast<LutAttr>(attr))
     return lut.hasFixedTable() || lut.isNF4();

@@ -246,6 +246,32 @@ func.func private @f46(tensor<8x8xf32, #qnt.ternary<per_tensor, scale = i16>>)
 
 // -----
 
+// plain
+// expected-error@+1 {{plain storage type must be f32, f16 or bf16, got 'f64'}}
+func.func private @plain_f64(tensor<8x8xf32, #qnt.plain<f64>>)
+
+// -----
+
+// expected-error@+1 {{plain storage type must be f32, f16 or bf16, got 'f8E4M3FN'}}
+func.func private @plain_f8(tensor<8x8xf32, #qnt.plain<f8E4M3FN>>)
+
+// -----
+
+// expected-error@+1 {{plain storage type must be f32, f16 or bf16, got 'i8'}}
+func.func private @plain_i8(tensor<8x8xf32, #qnt.plain<i8>>)
+
+// -----
+
+// expected-error@+1 {{qnt encodings need an f32, f16 or bf16 element type, got 'i32'}}
+func.func private @plain_int_tensor(tensor<8x8xi32, #qnt.plain<f16>>)
+
+// -----
+
+// expected-error@+1 {{qnt encodings need a static shape}}
+func.func private @plain_dynamic(tensor<?x8xf32, #qnt.plain<f32>>)
+
+// -----
+
 // sparse
 // expected-error@+1 {{n:m sparsity needs 0 < n < m, got 4:4}}
 func.func private @f47(tensor<8x8xf32, #qnt.sparse<4:4>>)

@@ -165,6 +165,22 @@ func.func private @ternary_per_tensor(tensor<10x30xf32, #qnt.ternary<per_tensor,
 func.func private @ternary_per_group(tensor<10x300xf32, #qnt.ternary<per_group(1, 128), scale = f16>>)
 
 //===----------------------------------------------------------------------===//
+// plain
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func private @plain_f32
+// CHECK-SAME: tensor<10x30xf32, #qnt.plain<f32>>
+func.func private @plain_f32(tensor<10x30xf32, #qnt.plain<f32>>)
+
+// CHECK-LABEL: func.func private @plain_f16
+// CHECK-SAME: tensor<7x45xf32, #qnt.plain<f16>>
+func.func private @plain_f16(tensor<7x45xf32, #qnt.plain<f16>>)
+
+// CHECK-LABEL: func.func private @plain_bf16_3d
+// CHECK-SAME: tensor<2x3x5xbf16, #qnt.plain<bf16>>
+func.func private @plain_bf16_3d(tensor<2x3x5xbf16, #qnt.plain<bf16>>)
+
+//===----------------------------------------------------------------------===//
 // sparse
 //===----------------------------------------------------------------------===//
 

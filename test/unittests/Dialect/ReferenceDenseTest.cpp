@@ -23,6 +23,7 @@ class MinifloatReferenceTest : public ReferenceTest {};
 class LutReferenceTest : public ReferenceTest {};
 class CodebookReferenceTest : public ReferenceTest {};
 class SignReferenceTest : public ReferenceTest {};
+class PlainReferenceTest : public ReferenceTest {};
 
 struct Range {
   int32_t qmin, qmax;
@@ -669,6 +670,65 @@ TEST_F(SignReferenceTest, KnownAnswers) {
   // The invalid code 2 decodes as -2 * s.
   PartsData invalid = {Bytes{0x02}, scalars(f32(), {0.5f})};
   EXPECT_EQ(decode(ternary, {1}, invalid), (std::vector<float>{-1.0f}));
+}
+
+//===----------------------------------------------------------------------===//
+// Plain
+//===----------------------------------------------------------------------===//
+
+TEST_F(PlainReferenceTest, F32IsStoredAsIs) {
+  auto plain = PlainAttr::get(&ctx, cast<FloatType>(f32()));
+  SmallVector<int64_t> shape = {3, 7};
+  std::vector<float> values = randomValues(21, -4.0f, 4.0f);
+  values[5] = -0.0f;
+  values[6] = 1e-40f; // Subnormals survive.
+  PartsData parts = encode(plain, shape, values);
+  expectPartSizes(plain, shape, parts);
+  EXPECT_EQ(parts[0], scalars(f32(), values));
+  std::vector<float> decoded = decode(plain, shape, parts);
+  EXPECT_EQ(decoded, values);
+  EXPECT_TRUE(std::signbit(decoded[5]));
+  EXPECT_EQ(cast<EncodingAttrInterface>(plain).getBitsPerWeight(shape), 32.0);
+}
+
+TEST_F(PlainReferenceTest, HalfAndBFloat16RoundHalfToEven) {
+  auto half = PlainAttr::get(&ctx, cast<FloatType>(f16()));
+  // f16 has a 2^-10 ulp at 1: 1 + 2^-11 ties to 1, 1 + 3 * 2^-11 ties to
+  // 1 + 2^-9 (even mantissa), 1 + 2^-11 + 2^-20 rounds up.
+  std::vector<float> values = {1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f,
+                               1.0f + 0x1p-11f + 0x1p-20f, -2.5f, 1e6f};
+  PartsData parts = encode(half, {5}, values);
+  expectPartSizes(half, {5}, parts);
+  EXPECT_EQ(parts[0], (Bytes{0x00, 0x3C, 0x02, 0x3C, 0x01, 0x3C, 0x00, 0xC1,
+                             0x00, 0x7C}));
+  EXPECT_EQ(decode(half, {5}, parts),
+            (std::vector<float>{1.0f, 1.0f + 0x1p-9f, 1.0f + 0x1p-10f, -2.5f,
+                                INFINITY}));
+  EXPECT_EQ(cast<EncodingAttrInterface>(half).getBitsPerWeight({4, 4}), 16.0);
+
+  auto bf16Attr = PlainAttr::get(&ctx, cast<FloatType>(bf16()));
+  // bf16 has a 2^-7 ulp at 1.
+  values = {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, -3.0f};
+  parts = encode(bf16Attr, {3}, values);
+  EXPECT_EQ(parts[0], (Bytes{0x80, 0x3F, 0x82, 0x3F, 0x40, 0xC0}));
+  EXPECT_EQ(decode(bf16Attr, {3}, parts),
+            (std::vector<float>{1.0f, 1.0f + 0x1p-6f, -3.0f}));
+  EXPECT_EQ(cast<EncodingAttrInterface>(bf16Attr).getBitsPerWeight({4, 4}),
+            16.0);
+}
+
+TEST_F(PlainReferenceTest, RejectsParametersAndWrongSizes) {
+  auto half = PlainAttr::get(&ctx, cast<FloatType>(f16()));
+  PartsData parts;
+  Bytes extra = {0, 0};
+  SmallVector<ArrayRef<uint8_t>> params = {extra};
+  EXPECT_TRUE(failed(
+      half.referenceEncode({2}, {1.0f, 2.0f}, params, parts, emitter())));
+  EXPECT_NE(lastDiagnostic().find("no parameter parts"), std::string::npos);
+  std::vector<float> out(2);
+  Bytes shortPart = {0, 0};
+  SmallVector<ArrayRef<uint8_t>> shortParts = {shortPart};
+  EXPECT_TRUE(failed(half.referenceDecode({2}, shortParts, out, emitter())));
 }
 
 } // namespace

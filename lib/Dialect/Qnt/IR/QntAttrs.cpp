@@ -691,6 +691,42 @@ LogicalResult TernaryAttr::verifyEncoding(
 }
 
 //===----------------------------------------------------------------------===//
+// PlainAttr
+//===----------------------------------------------------------------------===//
+
+Attribute PlainAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  Type storageType;
+  if (parser.parseLess())
+    return {};
+  SMLoc typeLoc = parser.getCurrentLocation();
+  if (parser.parseType(storageType) || parser.parseGreater())
+    return {};
+  auto floatType = dyn_cast<FloatType>(storageType);
+  if (!floatType) {
+    parser.emitError(typeLoc)
+        << "plain storage type must be f32, f16 or bf16, got " << storageType;
+    return {};
+  }
+  return parser.getChecked<PlainAttr>(loc, parser.getContext(), floatType);
+}
+
+void PlainAttr::print(AsmPrinter &printer) const {
+  printer << "<" << getStorageType() << ">";
+}
+
+LogicalResult PlainAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                FloatType storageType) {
+  return verifyPlainType(emitError, storageType, "plain storage type");
+}
+
+LogicalResult
+PlainAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
+                          function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyEncodedTensor(shape, elementType, emitError);
+}
+
+//===----------------------------------------------------------------------===//
 // SparseAttr
 //===----------------------------------------------------------------------===//
 

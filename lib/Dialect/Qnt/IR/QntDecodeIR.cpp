@@ -355,6 +355,13 @@ Value TernaryAttr::buildDecodeElement(OpBuilder &builder, Location loc,
   return e.mulf(e.sitofp(code), e.toF32(e.extract(parts[1], p)));
 }
 
+Value PlainAttr::buildDecodeElement(OpBuilder &builder, Location loc,
+                                    ArrayRef<int64_t>, ValueRange parts,
+                                    ValueRange indices) const {
+  Emitter e{builder, loc};
+  return e.toF32(e.extract(parts[0], indices));
+}
+
 /// Decodes kept value `indices` of a sparse encoding (plain or encoded).
 static Value decodeSparseValue(SparseAttr attr, Emitter &e,
                                ArrayRef<int64_t> valueShape, ValueRange parts,
@@ -1287,6 +1294,26 @@ TernaryAttr::buildEncode(OpBuilder &builder, Location loc,
                       [](Emitter &e, Value x, Value s) -> Value {
                         return quantizeElement(e, x, s, e.cI32(0), -1, 1);
                       });
+}
+
+FailureOr<SmallVector<Value>>
+PlainAttr::buildEncode(OpBuilder &builder, Location loc,
+                       ArrayRef<int64_t> shape, Value input,
+                       ValueRange params) const {
+  if (!params.empty())
+    return emitError(loc) << "#qnt.plain takes no parameter parts, got "
+                          << params.size();
+  EncodeEmitter ee{{builder, loc}, shape};
+  Type storageType = getStorageType();
+  AffineMap identity = builder.getMultiDimIdentityMap(shape.size());
+  // arith.truncf rounds to nearest even, as the reference does.
+  return SmallVector<Value>{ee.mapElements(
+      shape, {input}, {identity}, {storageType},
+      [&](Emitter &e, ValueRange args, ValueRange) -> SmallVector<Value> {
+        if (storageType.isF32())
+          return {args[0]};
+        return {arith::TruncFOp::create(e.b, e.loc, storageType, args[0])};
+      })[0]};
 }
 
 FailureOr<SmallVector<Value>>

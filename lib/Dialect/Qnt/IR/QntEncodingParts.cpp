@@ -440,6 +440,17 @@ uint64_t TernaryAttr::getStorageBits(ArrayRef<int64_t> shape) const {
 
 unsigned TernaryAttr::getNumCodeParts(ArrayRef<int64_t>) const { return 1; }
 
+// Plain: the values themselves.
+SmallVector<PartInfo> PlainAttr::getParts(ArrayRef<int64_t> shape) const {
+  return {makePart("values", shape, getStorageType())};
+}
+
+uint64_t PlainAttr::getStorageBits(ArrayRef<int64_t> shape) const {
+  return uint64_t(getNumElements(shape)) * getStorageType().getWidth();
+}
+
+unsigned PlainAttr::getNumCodeParts(ArrayRef<int64_t>) const { return 1; }
+
 // Sparse: the kept values (plain or encoded), then the metadata.
 SmallVector<PartInfo> SparseAttr::getParts(ArrayRef<int64_t> shape) const {
   MLIRContext *ctx = getContext();

@@ -949,3 +949,47 @@ LogicalResult TernaryAttr::referenceDecode(
                   [](int32_t code) { return float(code); });
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Plain
+//===----------------------------------------------------------------------===//
+
+static LogicalResult checkPlain(PlainAttr attr, ArrayRef<int64_t> shape,
+                                EmitErrorFn emitError) {
+  if (failed(checkShape(shape, emitError)))
+    return failure();
+  return checkPlainType(attr.getStorageType(), "storage", emitError);
+}
+
+LogicalResult PlainAttr::referenceEncode(
+    ArrayRef<int64_t> shape, ArrayRef<float> values,
+    ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (failed(checkPlain(*this, shape, emitError)) ||
+      failed(checkValueCount(shape, values, emitError)))
+    return failure();
+  // The only part holds the values, so there are no parameter parts.
+  if (!params.empty())
+    return emitError() << "plain encoding takes no parameter parts, got "
+                       << params.size();
+  ScalarFormat format = *ScalarFormat::get(getStorageType(), nullptr, "");
+  allocateParts(getParts(shape), result);
+  // f16 / bf16: round half to even (lib/Support).
+  for (auto [i, x] : llvm::enumerate(values))
+    format.write(result[0].data(), i, x);
+  return success();
+}
+
+LogicalResult PlainAttr::referenceDecode(
+    ArrayRef<int64_t> shape, ArrayRef<ArrayRef<uint8_t>> parts,
+    MutableArrayRef<float> out,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (failed(checkPlain(*this, shape, emitError)) ||
+      failed(checkOutputCount(shape, out.size(), emitError)) ||
+      failed(checkParts(getParts(shape), parts, emitError)))
+    return failure();
+  ScalarFormat format = *ScalarFormat::get(getStorageType(), nullptr, "");
+  for (int64_t i = 0, e = out.size(); i < e; ++i)
+    out[i] = format.read(parts[0].data(), i);
+  return success();
+}

@@ -180,6 +180,23 @@ def Qnt_TernaryAttr : Qnt_EncodingAttr<"Ternary", "ternary"> {
     "::mlir::Type":$scaleType);
 }
 
+def Qnt_PlainAttr : Qnt_EncodingAttr<"Plain", "plain"> {
+  let summary = "plain float values (no compression)";
+  let description = [{
+    Every element is stored as one float of `storage` (f32, f16 or bf16);
+    `value = extf(stored)`. Lets float weights use the same qnt ops and
+    kernels as encoded ones: f32 is the uncompressed baseline, f16 / bf16
+    halve the bytes read.
+
+    ```mlir
+    #qnt.plain<f32>
+    #qnt.plain<f16>
+    #qnt.plain<bf16>
+    ```
+  }];
+  let parameters = (ins "::mlir::FloatType":$storageType);
+}
+
 def Qnt_SparseAttr : Qnt_EncodingAttr<"Sparse", "sparse"> {
   let summary = "N:M structured or unstructured sparsity over a value encoding";
   let description = [{
