@@ -1,30 +1,55 @@
 #!/usr/bin/env bash
-#===- matmul_bench.sh - CPU matmul benchmark (GEMV M=1, GEMM M=16) --------===#
+#===- matmul_bench.sh - CPU matmul benchmark (GEMV and GEMM) ---------------===#
 #
-# Builds int4 g32 / int4 g128 / int8 / int2 and fp32 matmuls at K = N = 4096
-# through `quant-opt --qnt-cpu-pipeline`, runs them under mlir-runner -O3
-# (single thread unless THREADS is set) and prints, per case, the median
-# time, GB/s of weight bytes, the ratio to the single-thread read bandwidth
-# measured here (a streaming sum over 1 GiB) and the speed-up over quant's
-# fp32 matmul of the same M. Nothing here asserts timings.
+# The table of issue 3: y[M, N] = x[M, K] * W[N, K]^T for GEMV (M = 1) and
+# GEMM (M = 16, 128) at K = 4096 with N = 4096 and N = 14336, for quant's
+# fp32 baseline (#qnt.plain<f32>, the same kernel generator on unencoded
+# weights), fp16 weights, int8, int4 group 32 / 128, int2, MXFP4 and
+# ternary, all through `quant-opt --qnt-cpu-pipeline`, timed under
+# mlir-runner -O3. int8 and int4 run through both compute paths: f32 FMA
+# (compute=f32) and int8 activations with VNNI vpdpbusd (compute=int8,
+# rows "-vnni"). Caches are flushed (a 256 MB streaming sum, untimed)
+# before every timed call, as for the layers of a model that does not fit
+# in cache (WARM=1 keeps them warm). Per row: median time, GB/s of weight
+# bytes (codes + scales), GFLOP/s (2 M N K), the single-thread read
+# bandwidth measured in the same process right after the kernel by a
+# streaming sum over a buffer of the weight's size, flushed the same way
+# ("stream"), the ratio to it, the speed-up over quant's fp32 of the same
+# shape and, for int4, the speed-up over ONNX Runtime's
+# com.microsoft MatMulNBits on the same int4 weights (same codes and scales,
+# bench/gen_ort_matmulnbits.py) with the same thread count, at
+# accuracy_level 0 (fp32 compute) and 4 (int8 compute); ORT runs warm (its
+# weights stay cached between runs), which only favours ORT. The header
+# also gives the streaming bandwidth over 1 GiB. Nothing here asserts
+# timings.
 #
 #   bench/matmul_bench.sh [build-dir]      (default: build)
-#   env: REPS (default 20), K, N, THREADS (default 1), MS (default "1 16"),
-#        KEEP=1 keeps the files
+#   env: REPS (default 10), MS (default "1 16 128"),
+#        SHAPES (KxN list, default "4096x4096 4096x14336"),
+#        CASES (extended regex over case names, default all), THREADS
+#        (default 1), ORT=0 skips ONNX Runtime, QUANT_ORT_DIR (default
+#        build/ort), PIPELINE_EXTRA (more --qnt-cpu-pipeline options),
+#        WARM=1, KEEP=1 keeps the files
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
-reps="${REPS:-20}"
-k="${K:-4096}"
-n="${N:-4096}"
+reps="${REPS:-10}"
+ms="${MS:-1 16 128}"
+shapes="${SHAPES:-4096x4096 4096x14336}"
+filter="${CASES:-.}"
 threads="${THREADS:-1}"
-ms="${MS:-1 16}"
+use_ort="${ORT:-1}"
+# Extra --qnt-cpu-pipeline options, e.g. PIPELINE_EXTRA="tile-n=64".
+pipeline_extra="${PIPELINE_EXTRA:-}"
+warm=()
+if [ "${WARM:-0}" = 1 ]; then warm=(--warm); fi
+export QUANT_ORT_DIR="${QUANT_ORT_DIR:-$PWD/build/ort}"
 llvm_bin=/usr/lib/llvm-22/bin
 libs=/usr/lib/llvm-22/lib
 quant_opt="$build/bin/quant-opt"
-python="${PYTHON:-python3}"
+python="${PYTHON:-/usr/bin/python3}"
 work="$(mktemp -d)"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 
@@ -34,68 +59,166 @@ if [ "$threads" -ne 1 ]; then
   # threads as the machine has cores.
   shared="$shared,$build/lib/libquant_runtime.so"
 fi
-pipeline="--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads"
 
-# run NAME GEN-ARGS...: generates, compiles and runs one case; the times go
-# to $work/NAME.times.
-run() {
-  local name="$1"
-  shift
-  "$python" bench/gen_matmul_bench.py "$@" --k="$k" --n="$n" --reps="$reps" \
-    > "$work/$name.mlir"
-  "$quant_opt" "$pipeline" "$work/$name.mlir" -o "$work/$name.llvm.mlir"
-  "$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
-    --shared-libs="$shared" "$work/$name.llvm.mlir" |
-    grep '^time' | awk '{print $2}' > "$work/$name.times"
-}
-
-echo "measuring read bandwidth (1 GiB streaming sum)..." >&2
-"$python" bench/gen_matmul_bench.py --kind=bandwidth --reps=5 > "$work/bw.mlir"
-"$quant_opt" "$pipeline" "$work/bw.mlir" -o "$work/bw.llvm.mlir"
-"$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
-  --shared-libs="$shared" "$work/bw.llvm.mlir" |
-  grep '^time' | awk '{print $2}' > "$work/bw.times"
-
+# name | encoding | compute | code bits | scale bits | K group (0: per channel)
 cases=(
-  "int4-g32|#qnt.uniform<i4, per_group(1, 32), scale = f16>|4.5"
-  "int4-g128|#qnt.uniform<i4, per_group(1, 128), scale = f16>|4.125"
-  "int8|#qnt.uniform<i8, per_channel(0), scale = f32>|8"
-  "int2-g64|#qnt.uniform<i2, per_group(1, 64), scale = f16>|2.25"
-  "fp8-e4m3|#qnt.float<f8E4M3FN, per_channel(0), scale = f32>|8.008"
-  "fp8-e5m2|#qnt.float<f8E5M2, per_channel(0), scale = f32>|8.008"
-  "mxfp8|#qnt.float<mxfp8>|8.25"
-  "mxfp4|#qnt.float<mxfp4>|4.25"
-  "nvfp4|#qnt.float<nvfp4>|4.5"
-  "nf4-g64|#qnt.lut<nf4, per_group(1, 64), scale = f16>|4.25"
-  "ternary|#qnt.ternary<per_channel(0), scale = f16>|2.004"
-  "binary|#qnt.binary<per_channel(0), scale = f32>|1.008"
+  "fp32|#qnt.plain<f32>|f32|32|0|0"
+  "fp16|#qnt.plain<f16>|f32|16|0|0"
+  "int8|#qnt.uniform<i8, per_channel(0), scale = f32>|f32|8|32|0"
+  "int8-vnni|#qnt.uniform<i8, per_channel(0), scale = f32>|int8|8|32|0"
+  "int4-g32|#qnt.uniform<i4, per_group(1, 32), scale = f16>|f32|4|16|32"
+  "int4-g32-vnni|#qnt.uniform<i4, per_group(1, 32), scale = f16>|int8|4|16|32"
+  "int4-g128|#qnt.uniform<i4, per_group(1, 128), scale = f16>|f32|4|16|128"
+  "int4-g128-vnni|#qnt.uniform<i4, per_group(1, 128), scale = f16>|int8|4|16|128"
+  "int2-g64|#qnt.uniform<i2, per_group(1, 64), scale = f16>|f32|2|16|64"
+  "mxfp4|#qnt.float<mxfp4>|f32|4|8|32"
+  "ternary|#qnt.ternary<per_channel(0), scale = f16>|f32|2|16|0"
 )
-for m in $ms; do
-  echo "M=$m: fp32..." >&2
-  run "fp32-m$m" --kind=fp32 --m="$m"
-  for c in "${cases[@]}"; do
-    IFS='|' read -r name enc bpw <<< "$c"
-    echo "M=$m: $name..." >&2
-    run "$name-m$m" --kind=qnt --encoding="$enc" --m="$m"
-  done
+selected=()
+for c in "${cases[@]}"; do
+  name="${c%%|*}"
+  # fp32 is every ratio's baseline, so it always runs.
+  if [ "$name" = fp32 ] || [[ "$name" =~ $filter ]]; then
+    selected+=("$c")
+  fi
 done
 
-"$python" - "$work" "$k" "$n" "$threads" "$ms" "${cases[@]}" <<'PY'
-import statistics, sys
-work, k, n, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-ms = [int(m) for m in sys.argv[5].split()]
-cases = [c.split("|") for c in sys.argv[6:]]
+# ONNX Runtime runs when some int4 case does.
+want_ort=0
+if [ "$use_ort" = 1 ]; then
+  for c in "${selected[@]}"; do
+    if [[ "${c%%|*}" == int4-g* ]]; then want_ort=1; fi
+  done
+fi
+
+# run NAME COMPUTE GEN-ARGS...: generates, compiles and runs one case; the
+# times go to $work/NAME.times. Compiled modules are MLIR bytecode (an fp32
+# weight is hundreds of MB).
+run() {
+  local name="$1" compute="$2"
+  shift 2
+  "$python" bench/gen_matmul_bench.py "$@" "${warm[@]}" --reps="$reps" \
+    > "$work/$name.mlir"
+  "$quant_opt" "--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads compute=$compute $pipeline_extra" \
+    --emit-bytecode "$work/$name.mlir" -o "$work/$name.mlirbc"
+  rm -f "$work/$name.mlir"
+  "$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
+    --shared-libs="$shared" "$work/$name.mlirbc" > "$work/$name.out"
+  awk '/^time/ {print $2}' "$work/$name.out" > "$work/$name.times"
+  awk '/^bw/ {print $2, $3}' "$work/$name.out" > "$work/$name.bw"
+  rm -f "$work/$name.mlirbc"
+}
+
+start=$SECONDS
+echo "measuring read bandwidth (1 GiB streaming sum)..." >&2
+run bw f32 --kind=bandwidth --sizes=$((1 << 30))
+
+for shape in $shapes; do
+  k="${shape%x*}"
+  n="${shape#*x}"
+  for m in $ms; do
+    for c in "${selected[@]}"; do
+      IFS='|' read -r name enc compute _ <<< "$c"
+      echo "[$((SECONDS - start))s] K=$k N=$n M=$m: $name..." >&2
+      run "$name-$k-$n-$m" "$compute" --kind=qnt --encoding="$enc" \
+        --m="$m" --k="$k" --n="$n"
+    done
+    if [ "$want_ort" = 1 ]; then
+      for group in 32 128; do
+        for level in 0 4; do
+          echo "[$((SECONDS - start))s] K=$k N=$n M=$m: ORT MatMulNBits g$group accuracy_level $level..." >&2
+          tag="ort-g$group-l$level-$k-$n-$m"
+          (cd bench && "$python" gen_ort_matmulnbits.py --m "$m" --k "$k" \
+            --n "$n" --group "$group" --accuracy-level "$level" \
+            --model "$work/$tag.onnx" --input "$work/$tag.npy")
+          if node scripts/ort/ort_run.js "$work/$tag.onnx" \
+               --input "A=$work/$tag.npy" --threads "$threads" \
+               --bench "$reps" > "$work/$tag.out" 2> "$work/$tag.err"; then
+            awk '/^median_ms/ {print $2 / 1000}' "$work/$tag.out" > "$work/$tag.times"
+          else
+            echo "  ORT failed: $(head -c 300 "$work/$tag.err")" >&2
+          fi
+          rm -f "$work/$tag.onnx"
+        done
+      done
+    fi
+  done
+done
+echo "[$((SECONDS - start))s] done" >&2
+
+"$python" - "$work" "$threads" "$ms" "$shapes" "${selected[@]}" <<'PY'
+import os, statistics, sys
+work, threads = sys.argv[1], sys.argv[2]
+ms = [int(m) for m in sys.argv[3].split()]
+shapes = [tuple(int(x) for x in s.split("x")) for s in sys.argv[4].split()]
+cases = [c.split("|") for c in sys.argv[5:]]
+
+def median_of(values):
+    # The first repetition warms pages and code.
+    return statistics.median(values[1:] if len(values) > 2 else values)
+
 def median(name):
-    times = [float(t) for t in open(f"{work}/{name}.times").read().split()]
-    return statistics.median(times[1:] if len(times) > 2 else times)
-bw = (1 << 30) / median("bw") / 1e9
-print(f"single-thread read bandwidth: {bw:.2f} GB/s (median of 1 GiB streaming sums)")
-print(f"K = {k}, N = {n}, threads = {threads}; weight bytes = codes + scales (+ zero points)")
-print(f"{'case':<12} {'M':>3} {'bits/w':>7} {'median ms':>10} {'GB/s (w)':>9} {'/ bandwidth':>12} {'x fp32':>7}")
-for m in ms:
-    fp32 = median(f"fp32-m{m}")
-    rows = [("fp32", "32", fp32)] + [(c[0], c[2], median(f"{c[0]}-m{m}")) for c in cases]
-    for name, bpw, t in rows:
-        gbs = k * n * float(bpw) / 8 / t / 1e9
-        print(f"{name:<12} {m:>3} {float(bpw):>7.3f} {t * 1e3:>10.3f} {gbs:>9.2f} {gbs / bw:>12.2f} {fp32 / t:>7.2f}")
+    path = f"{work}/{name}.times"
+    if not os.path.exists(path):
+        return None
+    times = [float(t) for t in open(path).read().split()]
+    return median_of(times) if times else None
+
+def bandwidth(name):
+    """GB/s of the streaming sums a run printed ("bw <bytes> <seconds>")."""
+    path = f"{work}/{name}.bw"
+    if not os.path.exists(path):
+        return None
+    rows = [l.split() for l in open(path) if l.strip()]
+    if not rows:
+        return None
+    return float(rows[0][0]) / median_of([float(r[1]) for r in rows]) / 1e9
+
+print(f"single-thread read bandwidth over 1 GiB: {bandwidth('bw'):.2f} GB/s")
+print(f"threads = {threads}; GB/s = weight bytes (codes + scales) / time; "
+      f"stream = read bandwidth over the same bytes (same process, same cache "
+      f"flushing); x fp32 = quant fp32 time / time; x ORT = ORT MatMulNBits "
+      f"time / time (accuracy_level 0 / 4)")
+header = (f"{'case':<15} {'K':>5} {'N':>6} {'M':>4} {'bits/w':>7} {'median ms':>10} "
+          f"{'GB/s (w)':>9} {'GFLOP/s':>8} {'stream':>7} {'/ bw':>6} {'x fp32':>7} "
+          f"{'x ORT l0':>9} {'x ORT l4':>9}")
+print(header)
+print("-" * len(header))
+ort_rows = []
+for k, n in shapes:
+    for m in ms:
+        fp32 = median(f"fp32-{k}-{n}-{m}")
+        for name, _, _, bits, scale_bits, group in cases:
+            t = median(f"{name}-{k}-{n}-{m}")
+            if t is None:
+                print(f"{name:<15} {k:>5} {n:>6} {m:>4}  (failed)")
+                continue
+            g = int(group) or k
+            bpw = int(bits) + int(scale_bits) / g
+            gbs = k * n * bpw / 8 / t / 1e9
+            gflops = 2 * m * n * k / t / 1e9
+            bw = bandwidth(f"{name}-{k}-{n}-{m}") or float("nan")
+            vs_fp32 = f"{fp32 / t:7.2f}" if fp32 else f"{'-':>7}"
+            ort = ["-", "-"]
+            if name.startswith("int4-g"):
+                grp = name.split("-")[1][1:]
+                for i, level in enumerate((0, 4)):
+                    o = median(f"ort-g{grp}-l{level}-{k}-{n}-{m}")
+                    if o is not None:
+                        ort[i] = f"{o / t:.2f}"
+            print(f"{name:<15} {k:>5} {n:>6} {m:>4} {bpw:>7.3f} {t * 1e3:>10.3f} "
+                  f"{gbs:>9.2f} {gflops:>8.1f} {bw:>7.2f} {gbs / bw:>6.2f} {vs_fp32} "
+                  f"{ort[0]:>9} {ort[1]:>9}")
+        for grp in (32, 128):
+            for level in (0, 4):
+                o = median(f"ort-g{grp}-l{level}-{k}-{n}-{m}")
+                if o is not None:
+                    ort_rows.append((grp, level, k, n, m, o))
+        print()
+if ort_rows:
+    print("ONNX Runtime MatMulNBits (same int4 weights, f32 scales, zero point 8):")
+    for grp, level, k, n, m, o in ort_rows:
+        gbs = k * n * (4 + 32 / grp) / 8 / o / 1e9
+        print(f"  g{grp:<4} accuracy_level {level}  K={k} N={n} M={m}: "
+              f"{o * 1e3:.3f} ms, {2 * m * n * k / o / 1e9:.1f} GFLOP/s, {gbs:.2f} GB/s")
 PY

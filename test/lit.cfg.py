@@ -35,6 +35,12 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 tool_dirs = [config.quant_tools_dir, config.llvm_tools_dir]
 tools = ["quant-opt", ToolSubst("quant-import-onnx", unresolved="ignore"), "not", "mlir-opt", "mlir-runner", "mlir-translate",
          ToolSubst("%quant-ref", command=os.path.join(config.quant_tools_dir, "quant-ref"),
+                   unresolved="ignore"),
+         # Also in test/Tools/lit.local.cfg; the Transforms equivalence tests
+         # compile and run models too.
+         ToolSubst("%quant-compile", command=os.path.join(config.quant_tools_dir, "quant-compile"),
+                   unresolved="ignore"),
+         ToolSubst("%quant-run", command=os.path.join(config.quant_tools_dir, "quant-run"),
                    unresolved="ignore")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
@@ -51,3 +57,24 @@ except OSError:
 
 if shutil.which("ptxas", path="/usr/local/cuda/bin:" + config.environment["PATH"]):
     config.available_features.add("ptxas")
+
+# ONNX Runtime for Node (scripts/ort/install.sh) as the reference of the model
+# tests: the feature `ort` when node can load onnxruntime-node from
+# $QUANT_ORT_DIR, else <build>/ort.
+ort_dir = os.environ.get("QUANT_ORT_DIR") or os.path.join(config.quant_obj_root, "ort")
+node = shutil.which("node")
+if node:
+    import subprocess
+    try:
+        probe = subprocess.run(
+            [node, "-e", "require(process.argv[1])",
+             os.path.join(ort_dir, "node_modules", "onnxruntime-node")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        if probe.returncode == 0:
+            config.available_features.add("ort")
+            config.substitutions.append(
+                ("%ort_run", "%s %s --ort-dir %s" % (
+                    node, os.path.join(config.quant_src_root, "scripts", "ort",
+                                       "ort_run.js"), ort_dir)))
+    except (OSError, subprocess.TimeoutExpired):
+        pass

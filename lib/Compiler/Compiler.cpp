@@ -107,10 +107,28 @@ struct TempObject {
   }
 };
 
-LogicalResult prepareModule(ModuleOp module) {
+LogicalResult prepareModule(ModuleOp module, const CompileOptions &options) {
   PassManager pm(module.getContext());
   pm.addPass(createQntFoldConstantQuantizePass());
+  if (options.raiseLinear)
+    pm.addNestedPass<func::FuncOp>(createQntRaiseLinearPass());
   pm.addNestedPass<func::FuncOp>(createQntFuseMatmulPass());
+  pm.addPass(createCanonicalizerPass());
+  return pm.run(module);
+}
+
+/// Quantizes the plain qnt.matmul weights (after calibration, which wants
+/// the float model).
+LogicalResult quantizeWeights(ModuleOp module,
+                              const WeightQuantizationOptions &options) {
+  PassManager pm(module.getContext());
+  QntQuantizeWeightsPassOptions passOptions;
+  passOptions.encoding = options.encoding;
+  passOptions.groupSize = options.groupSize;
+  passOptions.asymmetric = options.asymmetric;
+  passOptions.scaleType = options.scaleType;
+  passOptions.minElements = options.minElements;
+  pm.addPass(createQntQuantizeWeightsPass(passOptions));
   pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }
@@ -254,10 +272,36 @@ mlir::qnt::compileModule(ModuleOp module, const CompileOptions &options) {
   if (failed(abi))
     return failure();
 
-  if (failed(prepareModule(module)) || failed(buildAbiWrapper(module, *abi)) ||
-      failed(cleanUpWrapped(module)))
+  if (options.quantize && !options.raiseLinear)
+    return emitError(loc) << "weight quantization needs raise-linear";
+  if (failed(prepareModule(module, options)))
     return failure();
   CompileResult result;
+  if (options.calibration) {
+    CalibrationOptions calibrationOptions = *options.calibration;
+    if (calibrationOptions.entry.empty())
+      calibrationOptions.entry = abi->entry;
+    FailureOr<CalibrationResult> stats =
+        calibrateModel(module, calibrationOptions);
+    if (failed(stats) ||
+        (!options.calibrationDumpDir.empty() &&
+         failed(writeCalibration(*stats, options.calibrationDumpDir, loc))))
+      return failure();
+    result.calibration = std::move(*stats);
+  }
+  if (options.autoQuantize) {
+    if (!result.calibration)
+      return emitError(loc) << "automatic quantization needs calibration";
+    FailureOr<AutoQuantizeResult> chosen =
+        autoQuantizeWeights(module, *result.calibration, *options.autoQuantize);
+    if (failed(chosen))
+      return failure();
+    result.autoQuantize = std::move(*chosen);
+  }
+  if (options.quantize && failed(quantizeWeights(module, *options.quantize)))
+    return failure();
+  if (failed(buildAbiWrapper(module, *abi)) || failed(cleanUpWrapped(module)))
+    return failure();
   result.abi = *abi;
   result.summary = summarizeModule(module);
   if (options.emit == EmitKind::AbiMLIR) {
@@ -313,4 +357,17 @@ mlir::qnt::compileModule(ModuleOp module, const CompileOptions &options) {
     return failure();
   }
   return result;
+}
+
+LogicalResult mlir::qnt::lowerModelWithAbi(ModuleOp module,
+                                           const ModelAbi &abi,
+                                           const CompileOptions &options) {
+  if (failed(buildAbiWrapper(module, abi)) || failed(cleanUpWrapped(module)) ||
+      failed(lowerModule(module, options)) ||
+      failed(buildAbiExports(module, abi, options.modelName)))
+    return failure();
+  if (failed(verify(module)))
+    return emitError(module.getLoc())
+           << "the generated model ABI does not verify";
+  return success();
 }

@@ -6,6 +6,7 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -111,6 +112,16 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   // Whatever the kernels do not cover takes the reference lowering.
   pm.addPass(createConvertQntToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.vectorizeLinalg) {
+    // The float compute around the kernels: fuse elementwise chains, then
+    // tile and vectorize every remaining linalg op.
+    pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+    VectorizeLinalgPassOptions vectorizeOptions;
+    vectorizeOptions.lanes = cpuOptions.vectorWidth;
+    pm.addNestedPass<func::FuncOp>(createVectorizeLinalgPass(vectorizeOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
@@ -122,6 +133,9 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   // Results that alias an argument or a constant come out of deallocation
   // as bufferization.clone, which has no LLVM lowering of its own.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Copies into strided views (padded convolution inputs) as loops rather
+  // than calls to MLIR's runner utilities.
+  pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Threads through libquant_runtime (no libomp): the tile loops become
@@ -131,8 +145,12 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   runtimeOptions.parallel = options.threads != 1;
   pm.addPass(createConvertForallToQuantRuntimePass(runtimeOptions));
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  // n-D transfers (vectorized linalg tiles) unroll into 1-D ones rather
+  // than going through a stack buffer; before lower-affine, which must see
+  // the affine.apply this creates.
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   if (options.emitCInterface)
@@ -145,6 +163,11 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.x86Vector = avx512;
+  // Vectorized reductions (softmax, norms) as trees, and contraction tiles
+  // (attention) as broadcast-and-FMA outer products.
+  vectorOptions.reassociateFPReductions = true;
+  vectorOptions.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

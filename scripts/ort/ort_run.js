@@ -4,10 +4,14 @@
 //
 //   node ort_run.js MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]
 //                   [--threads T] [--bench N] [--ort-dir DIR]
+//                   [--config KEY=VALUE ...]
 //
 // Writes each output as DIR/<name>.npy and, with --bench N, prints
 // `median_ms <value>` over N runs after a warm-up. --ort-dir (or
 // $QUANT_ORT_DIR) is the folder scripts/ort/install.sh installed into.
+// --config sets a session config entry, e.g.
+// session.qdq_matmulnbits_accuracy_level=0 keeps ORT's fused blocked-QDQ
+// MatMul in fp32 (its default quantizes activations to int8).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -79,6 +83,7 @@ async function main() {
   let ortDir = process.env.QUANT_ORT_DIR ||
                path.join(__dirname, '..', '..', 'build', 'ort');
   const inputs = [];
+  const extra = {};
   for (let i = 0; i < args.length; ++i) {
     const a = args[i];
     const next = () => {
@@ -90,6 +95,16 @@ async function main() {
     else if (a === '--threads') threads = Number(next());
     else if (a === '--bench') bench = Number(next());
     else if (a === '--ort-dir') ortDir = next();
+    else if (a === '--config') {
+      const spec = next();
+      const eq = spec.indexOf('=');
+      if (eq <= 0) fail(`--config expects KEY=VALUE, got '${spec}'`);
+      // The binding flattens nested objects into dotted config keys.
+      const keys = spec.slice(0, eq).split('.');
+      let node = extra;
+      for (const k of keys.slice(0, -1)) node = node[k] = node[k] || {};
+      node[keys[keys.length - 1]] = spec.slice(eq + 1);
+    }
     else if (a.startsWith('--')) fail(`unknown option ${a}`);
     else if (model === null) model = a;
     else fail(`unexpected argument ${a}`);
@@ -103,7 +118,7 @@ async function main() {
   }
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1,
-    executionMode: 'sequential', graphOptimizationLevel: 'all',
+    executionMode: 'sequential', graphOptimizationLevel: 'all', extra,
   }).catch((e) => fail(`${model}: ${e.message}`));
   const feeds = {};
   for (const spec of inputs) {

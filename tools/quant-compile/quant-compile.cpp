@@ -3,6 +3,8 @@
 // quant-compile INPUT(.mlir|.onnx) -o OUT [--emit=mlir|llvm|obj|so|exe]
 //   [--target=cpu] [--mcpu=..] [--mattr=..] [--threads=N]
 //   [--pipeline=cpu|reference] [--entry=NAME] [--prefix=NAME]
+//   [--quantize=int4|int8|... [--group-size=N] [--asymmetric]]
+//   [--calibration-data=DIR | --calibration-samples=N] [--dump-calibration=DIR]
 //
 // The whole flow in one process: import or parse, generate the model ABI
 // (docs/ABI.md), lower, emit. Prints a summary of the model to stderr.
@@ -24,8 +26,10 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -100,6 +104,87 @@ static cl::list<std::string>
                 cl::desc("Static shape of an ONNX graph input: NAME=1x16x256"),
                 cl::cat(category));
 #endif
+
+static cl::OptionCategory quantizeCategory(
+    "weight quantization (float linear layers; without --quantize float "
+    "weights stay float)");
+static cl::opt<std::string> quantizeFlag(
+    "quantize",
+    cl::desc("Quantize the float matmul weights round-to-nearest: int8, "
+             "int4, int3, int2, nf4, mxfp4, nvfp4 or fp8"),
+    cl::init(""), cl::cat(quantizeCategory));
+static cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Weights per scale along K with --quantize (default 32; 0: one "
+             "scale per output channel)"),
+    cl::init(32), cl::cat(quantizeCategory));
+static cl::opt<bool> raiseLinear(
+    "raise-linear",
+    cl::desc("Turn float matmuls with constant weights into qnt.matmul with "
+             "#qnt.plain weights (fused kernels, same values); default on"),
+    cl::init(true), cl::cat(quantizeCategory));
+static cl::opt<bool> asymmetric(
+    "asymmetric",
+    cl::desc("Integer --quantize: unsigned codes with a zero point per block"),
+    cl::init(false), cl::cat(quantizeCategory));
+
+static cl::OptionCategory calibrationCategory(
+    "calibration (runs the float model on samples, records every "
+    "qnt.matmul input)");
+static cl::opt<std::string> calibrationData(
+    "calibration-data",
+    cl::desc("Directory of .npy samples: DIR/<input>.npy (one sample, or S "
+             "stacked on a leading axis) or DIR/<sample>/<input>.npy"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(calibrationCategory));
+static cl::opt<int64_t> calibrationSamples(
+    "calibration-samples",
+    cl::desc("Synthetic standard-normal samples without --calibration-data"),
+    cl::init(8), cl::cat(calibrationCategory));
+static cl::opt<uint64_t>
+    calibrationSeed("calibration-seed",
+                    cl::desc("Seed of the synthetic calibration samples"),
+                    cl::init(0), cl::cat(calibrationCategory));
+static cl::opt<int64_t> calibrationMaxK(
+    "calibration-max-k",
+    cl::desc("Record X^T X for layers with at most this many input channels"),
+    cl::init(4096), cl::cat(calibrationCategory));
+static cl::opt<std::string> calibrationPipeline(
+    "calibration-pipeline",
+    cl::desc("Lowering that runs the model for calibration: reference or cpu"),
+    cl::init("reference"), cl::cat(calibrationCategory));
+static cl::opt<std::string> dumpCalibration(
+    "dump-calibration",
+    cl::desc("Calibrate and write stats.json and <layer>.xtx.npy to DIR"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(calibrationCategory));
+
+static cl::OptionCategory autoCategory(
+    "automatic quantization (calibrates, then one format per layer under a "
+    "budget)");
+static cl::opt<double> budgetBits(
+    "budget-bits",
+    cl::desc("Quantize the float matmul weights to at most this many bits "
+             "per weight on average (metadata included), choosing per layer "
+             "among --candidates by output error"),
+    cl::init(0.0), cl::cat(autoCategory));
+static cl::list<std::string> candidates(
+    "candidates", cl::CommaSeparated,
+    cl::desc("Candidate formats for --budget-bits (default "
+             "int2-g64,int3-g64,int4-g64,int8-g64; see QuantFormat::parse)"),
+    cl::cat(autoCategory));
+static cl::opt<bool>
+    noGptq("no-gptq",
+           cl::desc("--budget-bits: round-to-nearest instead of GPTQ"),
+           cl::init(false), cl::cat(autoCategory));
+static cl::opt<bool>
+    actOrder("act-order",
+             cl::desc("--budget-bits: GPTQ columns by decreasing X^T X "
+                      "diagonal"),
+             cl::init(false), cl::cat(autoCategory));
+static cl::opt<std::string> reportDir(
+    "report",
+    cl::desc("--budget-bits: write report.txt, report.json and pareto.svg "
+             "to DIR"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(autoCategory));
 
 static int fail(const Twine &message) {
   llvm::errs() << "quant-compile: error: " << message << "\n";
@@ -188,7 +273,8 @@ int main(int argc, char **argv) {
   std::optional<int> threads = takeThreadsOption(args);
   if (!threads)
     return 1;
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions(
+      {&category, &quantizeCategory, &autoCategory, &calibrationCategory});
   cl::ParseCommandLineOptions(
       args.size(), args.data(),
       "quant-compile: compile a model (.mlir or .onnx) to a shared library, "
@@ -244,6 +330,87 @@ int main(int argc, char **argv) {
                   "' is the output path");
   }
 
+  if (!quantizeFlag.empty()) {
+    static constexpr StringRef kEncodings[] = {"int8", "int4",  "int3",  "int2",
+                                               "nf4",  "mxfp4", "nvfp4", "fp8"};
+    if (!llvm::is_contained(kEncodings, StringRef(quantizeFlag)))
+      return fail("unknown --quantize=" + quantizeFlag +
+                  "; expected int8, int4, int3, int2, nf4, mxfp4, nvfp4 or "
+                  "fp8");
+    if (groupSize < 0)
+      return fail("--group-size must be >= 0 (0: per output channel), got " +
+                  Twine(groupSize));
+    bool isInteger = StringRef(quantizeFlag).starts_with("int");
+    if (asymmetric && !isInteger)
+      return fail("--asymmetric applies to integer --quantize only, not " +
+                  quantizeFlag);
+    int64_t block = quantizeFlag == "mxfp4"   ? 32
+                    : quantizeFlag == "nvfp4" ? 16
+                                              : 0;
+    if (block && groupSize.getNumOccurrences() && groupSize != block)
+      return fail("--quantize=" + quantizeFlag + " has a fixed block of " +
+                  Twine(block) + " weights; --group-size=" + Twine(groupSize) +
+                  " is not possible");
+    WeightQuantizationOptions weights;
+    weights.encoding = quantizeFlag;
+    weights.groupSize = block ? block : int64_t(groupSize);
+    weights.asymmetric = asymmetric;
+    options.quantize = weights;
+  } else if (groupSize.getNumOccurrences() || asymmetric) {
+    return fail("--group-size and --asymmetric need --quantize");
+  }
+  if (!quantizeFlag.empty() && !raiseLinear)
+    return fail("--quantize needs --raise-linear (it quantizes the raised "
+                "weights)");
+  options.raiseLinear = raiseLinear;
+
+  bool automatic = budgetBits.getNumOccurrences() > 0;
+  if (automatic) {
+    if (!(budgetBits > 0.0))
+      return fail("--budget-bits must be positive");
+    if (!quantizeFlag.empty())
+      return fail("--budget-bits and --quantize both choose the weight "
+                  "formats; give one");
+    if (!raiseLinear)
+      return fail("--budget-bits needs --raise-linear");
+    AutoQuantizeOptions autoOptions;
+    autoOptions.budgetBits = budgetBits;
+    if (candidates.empty())
+      autoOptions.candidates = {"int2-g64", "int3-g64", "int4-g64", "int8-g64"};
+    else
+      autoOptions.candidates.assign(candidates.begin(), candidates.end());
+    autoOptions.gptq = !noGptq;
+    autoOptions.actOrder = actOrder;
+    autoOptions.reportDir = reportDir;
+    options.autoQuantize = autoOptions;
+  } else if (!candidates.empty() || noGptq || actOrder || !reportDir.empty()) {
+    return fail("--candidates, --no-gptq, --act-order and --report need "
+                "--budget-bits");
+  }
+
+  // Any calibration option, or the automatic flow, asks for calibration.
+  if (automatic || !calibrationData.empty() || !dumpCalibration.empty() ||
+      calibrationSamples.getNumOccurrences() ||
+      calibrationSeed.getNumOccurrences() ||
+      calibrationMaxK.getNumOccurrences() ||
+      calibrationPipeline.getNumOccurrences()) {
+    CalibrationOptions calibration;
+    calibration.dataDir = calibrationData;
+    calibration.syntheticSamples = calibrationSamples;
+    calibration.seed = calibrationSeed;
+    calibration.maxGramK = calibrationMaxK;
+    if (calibrationSamples < 1)
+      return fail("--calibration-samples must be at least 1");
+    if (calibrationMaxK < 0)
+      return fail("--calibration-max-k must be >= 0");
+    if (calibrationPipeline != "reference" && calibrationPipeline != "cpu")
+      return fail("unknown --calibration-pipeline=" + calibrationPipeline +
+                  "; expected reference or cpu");
+    calibration.cpuPipeline = calibrationPipeline == "cpu";
+    options.calibration = calibration;
+    options.calibrationDumpDir = dumpCalibration;
+  }
+
   DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
@@ -278,6 +445,29 @@ int main(int argc, char **argv) {
                << "', prefix '" << abi.prefix << "': " << abi.inputs.size()
                << " input(s), " << abi.outputs.size() << " output(s)\n";
   result->summary.print(llvm::errs());
+  if (result->calibration) {
+    const CalibrationResult &calibration = *result->calibration;
+    llvm::errs() << "  calibration: " << calibration.layers.size()
+                 << " layer(s), " << calibration.numSamples
+                 << " sample(s) from " << calibration.source;
+    if (!dumpCalibration.empty())
+      llvm::errs() << " -> " << dumpCalibration;
+    llvm::errs() << "\n";
+  }
+  if (result->autoQuantize) {
+    const AutoQuantizeResult &chosen = *result->autoQuantize;
+    llvm::errs() << "  automatic quantization: " << chosen.layers.size()
+                 << " layer(s), "
+                 << llvm::format("%.4f", double(chosen.allocation.cost) /
+                                             double(chosen.numWeights))
+                 << " bits/weight, total output error "
+                 << llvm::format("%.6g", chosen.allocation.error) << "\n";
+    for (const quantize::LayerReport &layer : chosen.layers)
+      llvm::errs() << "    " << layer.name << ": " << layer.format << " ("
+                   << llvm::format("%.4f", layer.getBitsPerWeight())
+                   << " bits/weight, relative error "
+                   << llvm::format("%.3g", layer.relativeError) << ")\n";
+  }
   if (!options.headerPath.empty())
     llvm::errs() << "  header: " << options.headerPath << "\n";
   return 0;

@@ -11,6 +11,8 @@
 #ifndef QUANT_COMPILER_COMPILER_H
 #define QUANT_COMPILER_COMPILER_H
 
+#include "quant/Compiler/AutoQuantize.h"
+#include "quant/Compiler/Calibration.h"
 #include "quant/Target/ObjectEmitter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -103,6 +105,19 @@ struct CompileSummary {
 /// Computes the summary of `module` as it is now.
 CompileSummary summarizeModule(ModuleOp module);
 
+/// qnt-quantize-weights' options (--quantize, --group-size, --asymmetric).
+struct WeightQuantizationOptions {
+  /// int8, int4, int3, int2, nf4, mxfp4, nvfp4 or fp8.
+  std::string encoding;
+  /// Elements per scale along K; 0: one scale per output channel.
+  int64_t groupSize = 32;
+  bool asymmetric = false;
+  /// f16 or f32.
+  std::string scaleType = "f16";
+  /// Weights with fewer elements stay plain.
+  int64_t minElements = 0;
+};
+
 struct CompileOptions {
   EmitKind emit = EmitKind::SharedLibrary;
   /// Where the result goes; "-" writes text outputs to stdout.
@@ -127,11 +142,32 @@ struct CompileOptions {
   /// libquant_runtime (quant_rt_*): the shared runtime and its rpath.
   /// Executables get the static runtime through executableLinkArgs.
   SmallVector<std::string> runtimeLinkArgs;
+  /// When set, the prepared module (fused, float weights) is calibrated
+  /// before it is lowered (Calibration.h); the entry defaults to the ABI's.
+  std::optional<CalibrationOptions> calibration;
+  /// Where the calibration statistics are written (writeCalibration); empty:
+  /// nowhere.
+  std::string calibrationDumpDir;
+  /// When set (needs calibration), the plain weights are quantized to one
+  /// candidate format per layer under a bits-per-weight budget, with GPTQ
+  /// (AutoQuantize.h), right after calibration.
+  std::optional<AutoQuantizeOptions> autoQuantize;
+  /// Float linear layers (matmuls with constant weights) become qnt.matmul
+  /// with #qnt.plain weights (qnt-raise-linear), so they use the fused
+  /// kernels; the values do not change.
+  bool raiseLinear = true;
+  /// When set, those plain weights are then quantized round-to-nearest
+  /// (qnt-quantize-weights), after calibration.
+  std::optional<WeightQuantizationOptions> quantize;
 };
 
 struct CompileResult {
   ModelAbi abi;
   CompileSummary summary;
+  /// The statistics, when CompileOptions::calibration was set.
+  std::optional<CalibrationResult> calibration;
+  /// The per-layer choices, when CompileOptions::autoQuantize was set.
+  std::optional<AutoQuantizeResult> autoQuantize;
 };
 
 /// Turns `name` into a C identifier: characters other than [A-Za-z0-9_]
@@ -162,6 +198,13 @@ std::string generateHeader(const ModelAbi &abi, StringRef modelName);
 /// the outputs atomically: on failure no output file exists.
 FailureOr<CompileResult> compileModule(ModuleOp module,
                                        const CompileOptions &options);
+
+/// The middle of compileModule without preparation or output: builds the ABI
+/// wrapper, lowers with options.pipeline and adds the ABI exports, leaving
+/// `module` in the LLVM dialect with `<abi.prefix>_run` ready to translate
+/// or JIT (calibration runs models in process this way).
+LogicalResult lowerModelWithAbi(ModuleOp module, const ModelAbi &abi,
+                                const CompileOptions &options);
 
 } // namespace qnt
 } // namespace mlir

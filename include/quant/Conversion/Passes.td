@@ -53,6 +53,12 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
     table lookup in a register (`vpermps`), fp8 codes by moving their bits
     into an f32 and one multiply.
 
+    `#qnt.plain<f32 | f16 | bf16>` weights (quant's fp32 baseline) are
+    repacked in their storage type into tiles of 4 vectors of output
+    channels stored K-major; the kernel keeps up to 6 rows x 4 vectors of
+    f32 accumulators in registers, widens f16 / bf16 in registers, and with
+    several row blocks walks K in blocks that stay in L2.
+
     The float weight is never materialized. Unsupported matmuls (other
     encodings, non-constant or batched weights) are left to
     `convert-qnt-to-linalg`.
@@ -127,6 +133,49 @@ def ConvertQuantToQntPass : Pass<"convert-quant-to-qnt", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::qnt::QntDialect"
   ];
+}
+
+def VectorizeLinalgPass
+    : Pass<"quant-vectorize-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Tile and vectorize the float linalg ops the kernels leave";
+  let description = [{
+    For the CPU pipeline, on tensors before bufferization: every top-level
+    linalg op with static shapes (elementwise, reductions such as softmax and
+    RMSNorm statistics, transposes, batch_matmul of attention) is tiled with
+    `scf.for` so that its innermost loop becomes one `lanes`-multiple vector
+    (contractions: a 4 x 4*lanes register block with a short reduction
+    step), each tile is vectorized with the upstream linalg vectorizer, the
+    accumulator of a contraction tile is hoisted out of its reduction loop,
+    and vector math (exp, tanh, erf, ...) becomes polynomial approximations
+    instead of scalar libm calls. Tile sizes divide the loop ranges, so no
+    tile is partial. Ops it cannot vectorize are left as they are.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "16",
+           "f32 lanes of one hardware vector (16: AVX-512, 8: AVX2)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def LowerStridedCopiesPass
+    : Pass<"quant-lower-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy between non-contiguous memrefs into "
+                "linalg.copy";
+  let description = [{
+    After bufferization, a copy into or out of a strided view (a padded
+    convolution input, a slice) is a `memref.copy` that the LLVM lowering
+    turns into a call to `memrefCopy` from MLIR's C runner utilities, which
+    compiled models do not link. This pass rewrites those copies as
+    `linalg.copy`, which becomes plain loops; copies between contiguous
+    memrefs stay (they become `llvm.memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 #endif // QUANT_CONVERSION_PASSES_TD

@@ -58,6 +58,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "tile-n",
       llvm::cl::desc("Output channels per kernel tile (0: two vectors)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> vectorizeLinalg{
+      *this, "vectorize-linalg",
+      llvm::cl::desc("Tile and vectorize the float linalg ops outside the "
+                     "kernels (false: scalar loops)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> emitCInterface{
       *this, "emit-c-interface",
       llvm::cl::desc("Emit C-compatible wrappers for public functions"),

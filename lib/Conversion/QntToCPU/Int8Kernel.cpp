@@ -2,9 +2,11 @@
 //
 // See Int8Kernel.h for the arithmetic. Layout of one group in registers:
 // a repacked code word holds c = 32 / bits codes along K; it is split into
-// S = 8 / bits s8 sub-words, sub-word s holding codes t = j * S + s
+// S = 8 / bits byte-lane sub-words, sub-word s holding codes t = j * S + s
 // (j = 0..3) in byte j, so one 32-bit activation quad per (row, word, s)
-// broadcast to all lanes feeds one vpdpbusd per vector of channels.
+// broadcast to all lanes feeds one vpdpbusd per vector of channels. The
+// activations of 16 consecutive k (4 quads) are quantized as one vector and
+// put into that order by one byte shuffle.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,8 +41,8 @@ bool mlir::qnt::canUseInt8Kernel(const RepackedLayout &layout, int64_t lanes,
   return true;
 }
 
-std::vector<int32_t> mlir::qnt::prepareInt8Weight(RepackedWeight &weight,
-                                                  int64_t block, bool vnni) {
+void mlir::qnt::prepareInt8Weight(RepackedWeight &weight, int64_t block,
+                                  bool vnni) {
   RepackedLayout &layout = weight.layout;
   // Per-channel: the whole K is one group; the same words regrouped into
   // blocks of `block` codes are a contiguous reshape (zero-padded).
@@ -66,46 +68,56 @@ std::vector<int32_t> mlir::qnt::prepareInt8Weight(RepackedWeight &weight,
     layout.numGroups = groups;
     layout.wordsPerGroup = words;
   }
-  std::vector<int32_t> negCorrections;
   if (!vnni)
-    return negCorrections;
-  negCorrections.assign(layout.numTiles * layout.numGroups * layout.tileN, 0);
-  for (int64_t t = 0; t < layout.numTiles; ++t)
-    for (int64_t g = 0; g < layout.numGroups; ++g)
-      for (int64_t w = 0; w < layout.wordsPerGroup; ++w)
-        for (int64_t lane = 0; lane < layout.tileN; ++lane) {
-          uint32_t word = uint32_t(
-              weight.codes[((t * layout.numGroups + g) * layout.wordsPerGroup +
-                            w) *
-                               layout.tileN +
-                           lane]);
-          int32_t sum = 0;
-          for (int64_t j = 0; j < layout.codesPerWord; ++j) {
-            int32_t code = int32_t(word << (32 - layout.bits * (j + 1))) >>
-                           (32 - layout.bits);
-            sum += code;
-          }
-          negCorrections[(t * layout.numGroups + g) * layout.tileN + lane] -=
-              128 * sum;
-        }
-  return negCorrections;
+    return;
+  // u = w + 2^(bits-1) flips the top bit of every bits-wide code.
+  uint32_t topBits = 0;
+  for (int64_t j = 0; j < layout.codesPerWord; ++j)
+    topBits |= uint32_t(1) << (j * layout.bits + layout.bits - 1);
+  for (int32_t &word : weight.codes)
+    word = int32_t(uint32_t(word) ^ topBits);
+}
+
+/// The activation quad layout: byte p of a 16-element chunk holds element
+/// e(p) of the chunk (quad p / 4 = word * S + s, byte j = p % 4).
+static SmallVector<int64_t> getQuadShuffle(const RepackedLayout &layout) {
+  int64_t subWords = 8 / layout.bits;
+  SmallVector<int64_t> mask;
+  for (int64_t p = 0; p < 16; ++p) {
+    int64_t quad = p / 4, j = p % 4;
+    int64_t word = quad / subWords, s = quad % subWords;
+    mask.push_back(word * layout.codesPerWord + j * subWords + s);
+  }
+  return mask;
+}
+
+/// Quads per (row, group): whole 16-byte chunks.
+static int64_t getQuadsPerGroup(const RepackedLayout &layout) {
+  return llvm::divideCeil(layout.wordsPerGroup * layout.codesPerWord, 16) * 4;
 }
 
 Int8Activations
 mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                                           const RepackedLayout &layout,
                                           Value lhs, int64_t m, bool vnni) {
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  int64_t subWords = 8 / layout.bits;
-  int64_t quadsPerGroup = layout.wordsPerGroup * subWords;
-  auto index = [&](int64_t v) -> Value {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
+  constexpr int64_t kChunk = 16;
+  auto floatVector = VectorType::get({kChunk}, f32);
+  auto intVector = VectorType::get({kChunk}, i32);
+  auto byteVector = VectorType::get({kChunk}, i8);
+  auto maskVector = VectorType::get({kChunk}, b.getI1Type());
+  auto quadVector = VectorType::get({kChunk / 4}, i32);
+  int64_t quadsPerGroup = getQuadsPerGroup(layout);
+  int64_t chunks = quadsPerGroup / 4;
+  SmallVector<int64_t> shuffle = getQuadShuffle(layout);
+  auto index = [&](OpBuilder &b, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  auto f32Const = [&](float v) -> Value {
+  auto f32Const = [&](OpBuilder &b, float v) -> Value {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   };
-  auto i32Const = [&](int32_t v) -> Value {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  auto splat = [&](OpBuilder &b, VectorType type, Attribute v) -> Value {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, v));
   };
   Int8Activations result;
   result.quads = memref::AllocOp::create(
@@ -114,85 +126,103 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
   result.scales = memref::AllocOp::create(
       b, loc, MemRefType::get({m, layout.numGroups}, f32),
       b.getI64IntegerAttr(64));
-  Value quads = result.quads, scales = result.scales;
+  if (vnni)
+    result.sums = memref::AllocOp::create(
+        b, loc, MemRefType::get({m, layout.numGroups}, i32),
+        b.getI64IntegerAttr(64));
+  Int8Activations out = result;
+
+  // The elements [kc, kc + 16) of `row` that lie before `kEnd`; others 0.
+  auto loadChunk = [&](OpBuilder &b, Value row, Value kc, Value kEnd) {
+    Value count = arith::SubIOp::create(b, loc, kEnd, kc);
+    Value mask = vector::CreateMaskOp::create(b, loc, maskVector,
+                                              ValueRange{count});
+    return vector::MaskedLoadOp::create(
+        b, loc, floatVector, lhs, ValueRange{row, kc}, mask,
+        splat(b, floatVector, b.getF32FloatAttr(0.0f)));
+  };
+
   scf::ForOp::create(
-      b, loc, index(0), index(m), index(1), ValueRange{},
+      b, loc, index(b, 0), index(b, m), index(b, 1), ValueRange{},
       [&](OpBuilder &b, Location, Value row, ValueRange) {
         scf::ForOp::create(
-            b, loc, index(0), index(layout.numGroups), index(1), ValueRange{},
+            b, loc, index(b, 0), index(b, layout.numGroups), index(b, 1),
+            ValueRange{},
             [&](OpBuilder &b, Location, Value group, ValueRange) {
-              Value k0 =
-                  arith::MulIOp::create(b, loc, group, index(layout.groupSize));
+              Value k0 = arith::MulIOp::create(b, loc, group,
+                                               index(b, layout.groupSize));
               Value kEnd = arith::MinSIOp::create(
                   b, loc,
-                  arith::AddIOp::create(b, loc, k0, index(layout.groupSize)),
-                  index(layout.k));
+                  arith::AddIOp::create(b, loc, k0,
+                                        index(b, layout.groupSize)),
+                  index(b, layout.k));
+              auto chunkK = [&](OpBuilder &b, Value c) -> Value {
+                return arith::AddIOp::create(
+                    b, loc, k0, arith::MulIOp::create(b, loc, c, index(b, kChunk)));
+              };
               auto amaxLoop = scf::ForOp::create(
-                  b, loc, k0, kEnd, index(1), ValueRange{f32Const(0.0f)},
-                  [&](OpBuilder &b, Location, Value k, ValueRange iter) {
-                    Value x =
-                        memref::LoadOp::create(b, loc, lhs, ValueRange{row, k});
+                  b, loc, index(b, 0), index(b, chunks), index(b, 1),
+                  ValueRange{splat(b, floatVector, b.getF32FloatAttr(0.0f))},
+                  [&](OpBuilder &b, Location, Value c, ValueRange iter) {
+                    Value x = loadChunk(b, row, chunkK(b, c), kEnd);
                     Value ax = math::AbsFOp::create(b, loc, x);
-                    scf::YieldOp::create(b, loc,
-                                         ValueRange{arith::MaxNumFOp::create(
-                                             b, loc, iter[0], ax)});
+                    scf::YieldOp::create(
+                        b, loc,
+                        ValueRange{arith::MaxNumFOp::create(b, loc, iter[0],
+                                                            ax)});
                   });
-              Value amax = amaxLoop.getResult(0);
-              Value scale = arith::DivFOp::create(b, loc, amax, f32Const(127));
+              Value amax = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::MAXNUMF,
+                  amaxLoop.getResult(0));
+              Value scale =
+                  arith::DivFOp::create(b, loc, amax, f32Const(b, 127));
               Value positive = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OGT, amax, f32Const(0));
+                  b, loc, arith::CmpFPredicate::OGT, amax, f32Const(b, 0));
               Value inverse = arith::SelectOp::create(
                   b, loc, positive,
-                  arith::DivFOp::create(b, loc, f32Const(127), amax),
-                  f32Const(0));
-              memref::StoreOp::create(b, loc, scale, scales,
+                  arith::DivFOp::create(b, loc, f32Const(b, 127), amax),
+                  f32Const(b, 0));
+              memref::StoreOp::create(b, loc, scale, out.scales,
                                       ValueRange{row, group});
-              // One quad per (word, sub-word); codes past K give q = 0.
-              scf::ForOp::create(
-                  b, loc, index(0), index(quadsPerGroup), index(1),
-                  ValueRange{},
-                  [&](OpBuilder &b, Location, Value quad, ValueRange) {
-                    Value word =
-                        arith::DivUIOp::create(b, loc, quad, index(subWords));
-                    Value sub =
-                        arith::RemUIOp::create(b, loc, quad, index(subWords));
-                    Value base = arith::AddIOp::create(
-                        b, loc, k0,
-                        arith::AddIOp::create(
-                            b, loc,
-                            arith::MulIOp::create(b, loc, word,
-                                                  index(layout.codesPerWord)),
-                            sub));
-                    Value packed = i32Const(0);
-                    for (int64_t j = 0; j < 4; ++j) {
-                      Value k = arith::AddIOp::create(b, loc, base,
-                                                      index(j * subWords));
-                      Value valid = arith::CmpIOp::create(
-                          b, loc, arith::CmpIPredicate::slt, k, kEnd);
-                      Value safeK = arith::MinSIOp::create(b, loc, k,
-                                                           index(layout.k - 1));
-                      Value x = memref::LoadOp::create(b, loc, lhs,
-                                                       ValueRange{row, safeK});
-                      x = arith::SelectOp::create(b, loc, valid, x,
-                                                  f32Const(0));
-                      Value q = math::RoundEvenOp::create(
-                          b, loc, arith::MulFOp::create(b, loc, x, inverse));
-                      q = arith::MinimumFOp::create(
-                          b, loc,
-                          arith::MaximumFOp::create(b, loc, q, f32Const(-127)),
-                          f32Const(127));
-                      Value qi = arith::FPToSIOp::create(b, loc, i32, q);
-                      if (vnni)
-                        qi = arith::AddIOp::create(b, loc, qi, i32Const(128));
-                      qi = arith::AndIOp::create(b, loc, qi, i32Const(255));
-                      if (j > 0)
-                        qi = arith::ShLIOp::create(b, loc, qi, i32Const(8 * j));
-                      packed = arith::OrIOp::create(b, loc, packed, qi);
-                    }
-                    memref::StoreOp::create(b, loc, packed, quads,
-                                            ValueRange{row, group, quad});
-                    scf::YieldOp::create(b, loc);
+              Value inverses =
+                  vector::BroadcastOp::create(b, loc, floatVector, inverse);
+              // Quantize, shuffle into quad order, store 4 quads per chunk;
+              // elements past the group give q = 0.
+              auto quantLoop = scf::ForOp::create(
+                  b, loc, index(b, 0), index(b, chunks), index(b, 1),
+                  ValueRange{splat(b, intVector, b.getI32IntegerAttr(0))},
+                  [&](OpBuilder &b, Location, Value c, ValueRange iter) {
+                    Value x = loadChunk(b, row, chunkK(b, c), kEnd);
+                    Value q = math::RoundEvenOp::create(
+                        b, loc, arith::MulFOp::create(b, loc, x, inverses));
+                    q = arith::MinimumFOp::create(
+                        b, loc,
+                        arith::MaximumFOp::create(
+                            b, loc, q,
+                            splat(b, floatVector, b.getF32FloatAttr(-127))),
+                        splat(b, floatVector, b.getF32FloatAttr(127)));
+                    Value qi = arith::FPToSIOp::create(b, loc, intVector, q);
+                    Value bytes = arith::TruncIOp::create(b, loc, byteVector, qi);
+                    bytes = vector::ShuffleOp::create(b, loc, bytes, bytes,
+                                                      shuffle);
+                    Value quads =
+                        vector::BitCastOp::create(b, loc, quadVector, bytes);
+                    vector::StoreOp::create(
+                        b, loc, quads, out.quads,
+                        ValueRange{row, group,
+                                   arith::MulIOp::create(b, loc, c,
+                                                         index(b, 4))});
+                    scf::YieldOp::create(
+                        b, loc,
+                        ValueRange{arith::AddIOp::create(b, loc, iter[0], qi)});
                   });
+              if (vnni) {
+                Value sum = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD,
+                    quantLoop.getResult(0));
+                memref::StoreOp::create(b, loc, sum, out.sums,
+                                        ValueRange{row, group});
+              }
               scf::YieldOp::create(b, loc);
             });
         scf::YieldOp::create(b, loc);
@@ -238,18 +268,26 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
     return func::CallOp::create(b, loc, proxy, operands).getResult(0);
   };
 
-  // i32 accumulators start at the correction (VNNI) or zero.
-  SmallVector<Value> dots;
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t v = 0; v < vectors; ++v)
-      dots.push_back(args.negCorrections
-                         ? Value(vector::LoadOp::create(
-                               b, loc, intVector, args.negCorrections,
-                               ValueRange{tile, group, index(b, v * lanes)}))
-                         : splat(b, intVector, b.getI32IntegerAttr(0)));
   SmallVector<Value> rowIndices;
   for (int64_t r = 0; r < rows; ++r)
     rowIndices.push_back(arith::AddIOp::create(b, loc, rowBase, index(b, r)));
+  // i32 accumulators start at -2^(bits-1) * sum_k q_k (VNNI: the weight
+  // bias) or zero.
+  SmallVector<Value> dots;
+  for (int64_t r = 0; r < rows; ++r) {
+    Value start = splat(b, intVector, b.getI32IntegerAttr(0));
+    if (args.vnni) {
+      Value sum = memref::LoadOp::create(b, loc, args.activations.sums,
+                                         ValueRange{rowIndices[r], group});
+      Value correction = arith::MulIOp::create(
+          b, loc, sum,
+          arith::ConstantOp::create(
+              b, loc, b.getI32IntegerAttr(-(int32_t(1) << (bits - 1)))));
+      start = vector::BroadcastOp::create(b, loc, intVector, correction);
+    }
+    for (int64_t v = 0; v < vectors; ++v)
+      dots.push_back(start);
+  }
 
   auto emitWord = [&](OpBuilder &b, Value word, SmallVector<Value> &dots) {
     SmallVector<Value> words;
@@ -273,7 +311,8 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
               splat(b, intVector, b.getI32IntegerAttr(int32_t(mask))));
         }
         Value bytes = vector::BitCastOp::create(b, loc, byteVector, w);
-        if (bits < 8) {
+        // VNNI codes are biased unsigned already; AVX2 sign-extends them.
+        if (bits < 8 && !args.vnni) {
           Value sign =
               splat(b, byteVector, b.getIntegerAttr(i8, 1 << (bits - 1)));
           bytes = arith::SubIOp::create(
@@ -295,7 +334,7 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
           Value &dot = dots[r * vectors + v];
           if (args.vnni) {
             dot = call(b, intVector, "llvm.x86.avx512.vpdpbusd.512",
-                       {dot, activations, weights[v]});
+                       {dot, weights[v], activations});
             continue;
           }
           // |w| (u8) * sign(w) q (s8): pairs stay within i16.

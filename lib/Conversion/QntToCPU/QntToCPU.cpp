@@ -32,6 +32,7 @@
 
 #include "quant/Conversion/QntToCPU/Int8Kernel.h"
 #include "quant/Conversion/QntToCPU/NonUniformWeights.h"
+#include "quant/Conversion/QntToCPU/PlainWeights.h"
 #include "quant/Conversion/QntToCPU/QntToCPU.h"
 #include "quant/Conversion/QntToCPU/WeightRepacking.h"
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
@@ -118,6 +119,8 @@ struct KernelBuilder {
   const CodeDecode *codeDecode = nullptr;
   /// The int8 compute path (Int8Kernel.h); unused while int8.codes is null.
   Int8GroupArgs int8 = {};
+  /// Set for plain float weights (PlainWeights.h), which have no groups.
+  const PlainKernelArgs *plain = nullptr;
 
   Value index(OpBuilder &b, int64_t v) const {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -248,6 +251,93 @@ struct KernelBuilder {
 
   /// The whole K reduction and the epilogue of `rows` rows from `rowBase`.
   void emitRows(OpBuilder &b, Value tile, Value rowBase, int64_t rows) const {
+    SmallVector<Value> acc;
+    if (plain)
+      acc = emitPlainRows(b, loc, *plain, tile, rowBase, rows, index(b, 0),
+                          layout.k,
+                          SmallVector<Value>(rows * vectorsPerTile,
+                                             floatZero(b)));
+    else
+      acc = emitGroups(b, tile, rowBase, rows);
+    emitEpilogue(b, tile, rowBase, rows, acc);
+  }
+
+  /// Plain weights, K block [kBegin, kBegin + kLength) of rows [rowBase,
+  /// rowBase + rows): continues the partial sums kept in `out` (unless
+  /// `first`), then stores them back or, for the `last` block, applies the
+  /// epilogue. Lanes past N are masked off in both directions.
+  void emitPlainBlockRows(OpBuilder &b, Value tile, Value rowBase, int64_t rows,
+                          Value kBegin, int64_t kLength, bool first,
+                          bool last) const {
+    Value tileN = mul(b, tile, layout.tileN);
+    Value padding = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    SmallVector<Value> acc;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectorsPerTile; ++v) {
+        if (first) {
+          acc.push_back(floatZero(b));
+          continue;
+        }
+        acc.push_back(vector::TransferReadOp::create(
+            b, loc, floatVector, out,
+            ValueRange{add(b, rowBase, index(b, r)),
+                       add(b, tileN, index(b, v * lanes))},
+            padding, ArrayRef<bool>{false}));
+      }
+    acc = emitPlainRows(b, loc, *plain, tile, rowBase, rows, kBegin, kLength,
+                        acc);
+    if (last)
+      return emitEpilogue(b, tile, rowBase, rows, acc);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectorsPerTile; ++v)
+        vector::TransferWriteOp::create(
+            b, loc, acc[r * vectorsPerTile + v], out,
+            ValueRange{add(b, rowBase, index(b, r)),
+                       add(b, tileN, index(b, v * lanes))},
+            ArrayRef<bool>{false});
+  }
+
+  /// All row blocks of one K block of plain weights.
+  void emitPlainBlock(OpBuilder &b, Value tile, Value kBegin, int64_t kLength,
+                      bool first, bool last) const {
+    int64_t fullBlocks = m / rowBlock;
+    int64_t tail = m % rowBlock;
+    if (fullBlocks > 0)
+      scf::ForOp::create(
+          b, loc, index(b, 0), index(b, fullBlocks), index(b, 1), ValueRange{},
+          [&](OpBuilder &nb, Location, Value block, ValueRange) {
+            emitPlainBlockRows(nb, tile, mul(nb, block, rowBlock), rowBlock,
+                               kBegin, kLength, first, last);
+            scf::YieldOp::create(nb, loc);
+          });
+    if (tail > 0)
+      emitPlainBlockRows(b, tile, index(b, fullBlocks * rowBlock), tail,
+                         kBegin, kLength, first, last);
+  }
+
+  /// Plain weights with several row blocks: loop order (K block, row block)
+  /// so that each K block of the tile is read from L2 by every row block.
+  void emitPlainTileBlocked(OpBuilder &b, Value tile, int64_t kBlock) const {
+    int64_t numBlocks = llvm::divideCeil(layout.k, kBlock);
+    int64_t lastLength = layout.k - (numBlocks - 1) * kBlock;
+    emitPlainBlock(b, tile, index(b, 0), numBlocks == 1 ? lastLength : kBlock,
+                   /*first=*/true, /*last=*/numBlocks == 1);
+    if (numBlocks > 2)
+      scf::ForOp::create(
+          b, loc, index(b, 1), index(b, numBlocks - 1), index(b, 1),
+          ValueRange{}, [&](OpBuilder &nb, Location, Value block, ValueRange) {
+            emitPlainBlock(nb, tile, mul(nb, block, kBlock), kBlock,
+                           /*first=*/false, /*last=*/false);
+            scf::YieldOp::create(nb, loc);
+          });
+    if (numBlocks > 1)
+      emitPlainBlock(b, tile, index(b, (numBlocks - 1) * kBlock), lastLength,
+                     /*first=*/false, /*last=*/true);
+  }
+
+  /// The K reduction over groups of rows [rowBase, rowBase + rows).
+  SmallVector<Value> emitGroups(OpBuilder &b, Value tile, Value rowBase,
+                                int64_t rows) const {
     SmallVector<Value> acc(rows * vectorsPerTile, floatZero(b));
     int64_t fullGroups = layout.k / layout.groupSize;
     int64_t tail = layout.k % layout.groupSize;
@@ -263,7 +353,11 @@ struct KernelBuilder {
     }
     if (tail > 0)
       acc = emitGroup(b, tile, index(b, fullGroups), tail, rowBase, rows, acc);
+    return acc;
+  }
 
+  void emitEpilogue(OpBuilder &b, Value tile, Value rowBase, int64_t rows,
+                    ArrayRef<Value> acc) const {
     // Epilogue: y = act(acc + bias) + residual, stored with lanes past N
     // masked off.
     Value tileN = mul(b, tile, layout.tileN);
@@ -295,6 +389,10 @@ struct KernelBuilder {
 
   /// One tile of output channels, all rows.
   void emitTile(OpBuilder &b, Value tile) const {
+    if (plain) {
+      if (int64_t kBlock = getPlainKBlock(*plain->layout, m, rowBlock))
+        return emitPlainTileBlocked(b, tile, kBlock);
+    }
     int64_t fullBlocks = m / rowBlock;
     int64_t tail = m % rowBlock;
     if (fullBlocks > 0)
@@ -314,9 +412,9 @@ struct KernelBuilder {
 bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto encoding = dyn_cast<UniformAttr>(weightType.getEncoding());
-  if (!encoding &&
-      !isa_and_nonnull<MinifloatAttr, LutAttr, BinaryAttr, TernaryAttr>(
-          weightType.getEncoding())) {
+  if (!encoding && !isa_and_nonnull<MinifloatAttr, LutAttr, BinaryAttr,
+                                    TernaryAttr, PlainAttr>(
+                       weightType.getEncoding())) {
     reason = "weight encoding has no cpu kernel";
     return false;
   }
@@ -349,10 +447,123 @@ bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
     reason = "bias is not 1-D";
     return false;
   }
+  if (auto plain = dyn_cast<PlainAttr>(weightType.getEncoding()))
+    return canRepackPlainForCpu(plain, weightType.getShape(), reason);
   if (!encoding)
     return canRepackNonUniformForCpu(weightType.getEncoding(),
                                      weightType.getShape(), reason);
   return canRepackForCpu(encoding, weightType.getShape(), reason);
+}
+
+/// A read-only buffer view of a tensor (null for null).
+static Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return {};
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      /*readOnly=*/true);
+}
+
+/// Emits the tile loop of `kb` (whose `out` is set) and replaces `op` by
+/// its result.
+static void emitKernelAndReplace(RewriterBase &rewriter, MatmulOp op,
+                                 ConstantOp constant, const KernelBuilder &kb) {
+  Location loc = op.getLoc();
+  auto forall = scf::ForallOp::create(
+      rewriter, loc,
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(kb.layout.numTiles)},
+      ValueRange{}, std::nullopt);
+  {
+    OpBuilder::InsertionGuard bodyGuard(rewriter);
+    rewriter.setInsertionPointToStart(forall.getBody());
+    kb.emitTile(rewriter, forall.getInductionVar(0));
+  }
+  Value result = bufferization::ToTensorOp::create(
+      rewriter, loc, op.getResult().getType(), kb.out, /*restrict=*/true,
+      /*writable=*/true);
+  rewriter.replaceOp(op, result);
+  if (constant->use_empty())
+    rewriter.eraseOp(constant);
+}
+
+/// The plain float kernel (PlainWeights.h).
+static LogicalResult rewritePlainMatmul(RewriterBase &rewriter, MatmulOp op,
+                                        PlainAttr encoding,
+                                        const CpuKernelOptions &options,
+                                        SymbolTable &symbols,
+                                        ArrayRef<uint8_t> values) {
+  Location loc = op.getLoc();
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  auto constant = op.getWeight().getDefiningOp<ConstantOp>();
+  int64_t lanes = options.vectorWidth;
+  int64_t vectors = options.plainTileVectors;
+  PlainLayout plainLayout;
+  FailureOr<std::vector<uint8_t>> repacked = repackPlainForCpu(
+      encoding, weightType.getShape(), vectors * lanes, values, plainLayout);
+  if (failed(repacked))
+    return rewriter.notifyMatchFailure(op, "weight part has the wrong size");
+
+  auto module = op->getParentOfType<ModuleOp>();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(module.getBody());
+  Type globalType = getPlainGlobalElementType(encoding);
+  memref::GlobalOp global;
+  if (plainLayout.elementBytes == 4)
+    global = createGlobal<float>(
+        rewriter, loc, symbols, "__qnt_cpu_plain", plainLayout.getShape(),
+        globalType,
+        ArrayRef<float>(reinterpret_cast<const float *>(repacked->data()),
+                        repacked->size() / 4));
+  else
+    global = createGlobal<uint16_t>(
+        rewriter, loc, symbols, "__qnt_cpu_plain", plainLayout.getShape(),
+        globalType,
+        ArrayRef<uint16_t>(reinterpret_cast<const uint16_t *>(repacked->data()),
+                           repacked->size() / 2));
+
+  rewriter.setInsertionPoint(op);
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  int64_t m = resultType.getShape()[0];
+  RepackedLayout layout;
+  layout.n = plainLayout.n;
+  layout.k = plainLayout.k;
+  layout.tileN = plainLayout.tileN;
+  layout.numTiles = plainLayout.numTiles;
+  layout.bits = encoding.getStorageType().getWidth();
+  layout.codesPerWord = 1;
+  layout.groupSize = layout.k;
+  layout.numGroups = 1;
+  layout.wordsPerGroup = layout.k;
+  Type f32 = rewriter.getF32Type();
+  PlainKernelArgs plainArgs{&plainLayout, encoding, lanes, vectors,
+                            memref::GetGlobalOp::create(rewriter, loc,
+                                                        global.getType(),
+                                                        global.getSymName()),
+                            toBuffer(rewriter, loc, op.getLhs())};
+  KernelBuilder kb{loc,
+                   layout,
+                   m,
+                   lanes,
+                   vectors,
+                   std::max<int64_t>(1, std::min(options.plainRowBlock, m)),
+                   1,
+                   op.getActivation(),
+                   Value(),
+                   Value(),
+                   Value(),
+                   plainArgs.lhs,
+                   toBuffer(rewriter, loc, op.getBias()),
+                   toBuffer(rewriter, loc, op.getResidual()),
+                   Value(),
+                   VectorType::get({lanes}, f32),
+                   VectorType::get({lanes}, rewriter.getI32Type())};
+  kb.plain = &plainArgs;
+  kb.out = memref::AllocOp::create(
+      rewriter, loc, MemRefType::get(resultType.getShape(), f32),
+      rewriter.getI64IntegerAttr(64));
+  emitKernelAndReplace(rewriter, op, constant, kb);
+  return success();
 }
 
 LogicalResult
@@ -373,6 +584,12 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
       return rewriter.notifyMatchFailure(op, "unreadable weight part");
     partBytes.push_back(std::move(*bytes));
   }
+  if (auto plain = dyn_cast<PlainAttr>(weightType.getEncoding())) {
+    if (partBytes.size() != 1)
+      return rewriter.notifyMatchFailure(op, "plain weight has one part");
+    return rewritePlainMatmul(rewriter, op, plain, options, symbols,
+                              partBytes[0]);
+  }
   SmallVector<ArrayRef<uint8_t>> partRefs(partBytes.begin(), partBytes.end());
   CodeDecode codeDecode;
   FailureOr<RepackedWeight> repacked =
@@ -389,10 +606,8 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   bool int8 =
       options.int8 && encoding &&
       canUseInt8Kernel(layout, options.vectorWidth, options.vnni, int8Reason);
-  std::vector<int32_t> negCorrections;
   if (int8)
-    negCorrections =
-        prepareInt8Weight(*repacked, options.int8Block, options.vnni);
+    prepareInt8Weight(*repacked, options.int8Block, options.vnni);
 
   // The repacked weight as private constant globals.
   auto module = op->getParentOfType<ModuleOp>();
@@ -410,11 +625,6 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     zeroPointsGlobal = createGlobal<int32_t>(
         rewriter, loc, symbols, "__qnt_cpu_zero_points",
         layout.getParamsShape(), i32, repacked->zeroPoints);
-  memref::GlobalOp correctionsGlobal;
-  if (!negCorrections.empty())
-    correctionsGlobal = createGlobal<int32_t>(
-        rewriter, loc, symbols, "__qnt_cpu_int8_corrections",
-        layout.getParamsShape(), i32, ArrayRef<int32_t>(negCorrections));
 
   rewriter.setInsertionPoint(op);
   auto getGlobal = [&](memref::GlobalOp global) -> Value {
@@ -422,14 +632,6 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
       return {};
     return memref::GetGlobalOp::create(rewriter, loc, global.getType(),
                                        global.getSymName());
-  };
-  auto toBuffer = [&](Value tensor) -> Value {
-    if (!tensor)
-      return {};
-    auto type = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
-        tensor, /*readOnly=*/true);
   };
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
   int64_t m = resultType.getShape()[0];
@@ -439,15 +641,18 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                    m,
                    options.vectorWidth,
                    options.tileN / options.vectorWidth,
-                   std::max<int64_t>(1, std::min(options.rowBlock, m)),
+                   std::max<int64_t>(
+                       1, std::min(int8 && options.vnni ? options.int8RowBlock
+                                                        : options.rowBlock,
+                                   m)),
                    1,
                    op.getActivation(),
                    getGlobal(codesGlobal),
                    getGlobal(scalesGlobal),
                    getGlobal(zeroPointsGlobal),
-                   toBuffer(op.getLhs()),
-                   toBuffer(op.getBias()),
-                   toBuffer(op.getResidual()),
+                   toBuffer(rewriter, loc, op.getLhs()),
+                   toBuffer(rewriter, loc, op.getBias()),
+                   toBuffer(rewriter, loc, op.getResidual()),
                    Value(),
                    VectorType::get({options.vectorWidth}, f32),
                    VectorType::get({options.vectorWidth}, i32)};
@@ -469,25 +674,11 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                options.vnni,
                kb.codes,
                kb.scales,
-               getGlobal(correctionsGlobal),
                emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
                                               options.vnni),
                module};
 
-  auto forall = scf::ForallOp::create(
-      rewriter, loc,
-      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(layout.numTiles)},
-      ValueRange{}, std::nullopt);
-  {
-    OpBuilder::InsertionGuard bodyGuard(rewriter);
-    rewriter.setInsertionPointToStart(forall.getBody());
-    kb.emitTile(rewriter, forall.getInductionVar(0));
-  }
-  Value result = bufferization::ToTensorOp::create(
-      rewriter, loc, resultType, kb.out, /*restrict=*/true, /*writable=*/true);
-  rewriter.replaceOp(op, result);
-  if (constant->use_empty())
-    rewriter.eraseOp(constant);
+  emitKernelAndReplace(rewriter, op, constant, kb);
   return success();
 }
 
@@ -514,6 +705,11 @@ void ConvertQntToCPUPass::runOnOperation() {
   options.vectorWidth = vectorWidth;
   options.tileN = tileN == 0 ? 2 * vectorWidth : int64_t(tileN);
   options.rowBlock = int64_t(rowBlock);
+  // AVX2 has 16 vector registers (AVX-512 32): 3 x 4 accumulators.
+  if (vectorWidth < 16) {
+    options.plainTileVectors = 3;
+    options.plainRowBlock = 4;
+  }
   if (compute != "f32" && compute != "int8") {
     module.emitError() << "compute must be f32 or int8, got '" << compute
                        << "'";

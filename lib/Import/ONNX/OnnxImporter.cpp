@@ -784,10 +784,29 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   if (opset == 0)
     opset = 1;
-  if (opset < 7 || opset > 23) {
+  if (opset < 1 || opset > 23) {
     modelError() << "unsupported opset version " << opset
                  << " for domain 'ai.onnx' (supported: 7 to 23)";
     return nullptr;
+  }
+  if (opset < 7 && model.has_graph()) {
+    // Opsets 1 to 6 only for ops whose definition has not changed since
+    // (the handlers implement the opset 7+ forms).
+    static constexpr StringRef kStable[] = {
+        "Constant", "Flatten", "GlobalAveragePool", "GlobalMaxPool", "Identity",
+        "Shape",    "Size",    "Transpose"};
+    for (const onnx::NodeProto &n : model.graph().node()) {
+      if ((n.domain().empty() || n.domain() == "ai.onnx") &&
+          !llvm::is_contained(kStable, StringRef(n.op_type()))) {
+        modelError() << "unsupported opset version " << opset
+                     << " for domain 'ai.onnx' with node '" << n.name() << "' ("
+                     << n.op_type()
+                     << ") (supported: 7 to 23; opsets 1 to 6 only for "
+                        "Constant, Flatten, GlobalAveragePool, "
+                        "GlobalMaxPool, Identity, Shape, Size, Transpose)";
+        return nullptr;
+      }
+    }
   }
   if (msOpset > 1) {
     modelError() << "unsupported opset version " << msOpset

@@ -16,7 +16,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/AffineMap.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/InterleavedRange.h"
 
@@ -62,6 +64,9 @@ Value onnx_import::reshapeTo(OpBuilder &b, Location loc, Value value,
                              ArrayRef<int64_t> shape) {
   if (shapeOf(value) == shape)
     return value;
+  // TOSA has no empty tensors; an empty result holds no data anyway.
+  if (product(shape) == 0)
+    return tensor::EmptyOp::create(b, loc, shape, elementTypeOf(value));
   return tosa::ReshapeOp::create(b, loc,
                                  tensorType(shape, elementTypeOf(value)), value,
                                  constShape(b, loc, shape));
@@ -515,14 +520,23 @@ static LogicalResult clipOp(Importer &imp) {
 }
 
 static LogicalResult identityOp(Importer &imp) {
-  if (imp.node->op_type() == "Dropout") {
-    if (imp.hasOutput(1))
-      return imp.nodeError() << "the mask output is not supported";
+  bool dropout = imp.node->op_type() == "Dropout";
+  if (dropout) {
     if (imp.hasInput(2)) {
+      // Training mode drops nothing only with a constant ratio of 0.
       HostTensor *training = imp.constInput(2);
-      if (!training || training->ints.empty() || training->ints[0] != 0)
-        return imp.nodeError() << "only inference (training_mode = false) "
-                                  "is supported";
+      if (!training || training->ints.empty())
+        return imp.nodeError() << "training_mode must be a constant";
+      if (training->ints[0] != 0) {
+        HostTensor *ratio = imp.hasInput(1) ? imp.constInput(1) : nullptr;
+        bool zero = ratio && ratio->getNumElements() == 1 &&
+                    (ratio->isFloat() ? ratio->floats.at(0) == 0.0
+                                      : ratio->ints.at(0) == 0);
+        if (!zero)
+          return imp.nodeError() << "training_mode = true is supported only "
+                                    "with a constant ratio of 0 (random "
+                                    "dropout is not)";
+      }
     }
   } else if (failed(imp.checkAttrs({}))) {
     return failure();
@@ -530,6 +544,15 @@ static LogicalResult identityOp(Importer &imp) {
   ValueInfo *info = imp.inputInfo(0);
   if (!info)
     return imp.nodeError() << "missing input";
+  if (dropout && imp.hasOutput(1)) {
+    // Nothing is dropped: the mask is all true.
+    FailureOr<Value> x = imp.input(0);
+    if (failed(x))
+      return failure();
+    Value mask = splatConst(imp.b, imp.loc, shapeOf(*x), imp.b.getI1Type(), 1);
+    if (failed(imp.setOutput(1, mask, kBool)))
+      return failure();
+  }
   return imp.setOutput(0, *info);
 }
 
@@ -866,8 +889,10 @@ static LogicalResult batchNormOp(Importer &imp) {
   if (failed(
           imp.checkAttrs({"epsilon", "momentum", "training_mode", "spatial"})))
     return failure();
-  if (imp.attrInt("training_mode", 0) || imp.numOutputs() > 1)
-    return imp.nodeError() << "training mode is not supported";
+  bool training = imp.attrInt("training_mode", 0);
+  if (!training && imp.numOutputs() > 1)
+    return imp.nodeError() << "running mean / var outputs need "
+                              "training_mode = 1";
   SmallVector<Value> in;
   for (unsigned i = 0; i < 5; ++i) {
     FailureOr<Value> v = imp.input(i);
@@ -887,11 +912,37 @@ static LogicalResult batchNormOp(Importer &imp) {
     in[i] = reshapeTo(b, loc, in[i], pshape);
   auto ptype = tensorType(pshape, type.getElementType());
   double eps = imp.attrFloat("epsilon", 1e-5f);
+  Value mean = in[3], var = in[4];
+  if (training) {
+    // Normalize with the batch statistics (biased variance) and blend
+    // them into the running ones: running = running * momentum + batch *
+    // (1 - momentum).
+    SmallVector<int64_t> axes = {0};
+    for (int64_t i = 2; i < rank; ++i)
+      axes.push_back(i);
+    mean = reduceKeep(b, loc, in[0], axes, ReduceKind::Mean);
+    Value centered = tosa::SubOp::create(b, loc, type, in[0], mean);
+    var = reduceKeep(b, loc, mulOp(b, loc, type, centered, centered), axes,
+                     ReduceKind::Mean);
+    double momentum = imp.attrFloat("momentum", 0.9f);
+    auto blend = [&](Value running, Value batch) {
+      Value r =
+          mulOp(b, loc, ptype, running, scalarLike(b, loc, running, momentum));
+      Value c =
+          mulOp(b, loc, ptype, batch, scalarLike(b, loc, batch, 1 - momentum));
+      return reshapeTo(b, loc, tosa::AddOp::create(b, loc, ptype, r, c),
+                       {pshape[1]});
+    };
+    if (imp.hasOutput(1) && failed(imp.setOutput(1, blend(in[3], mean))))
+      return failure();
+    if (imp.hasOutput(2) && failed(imp.setOutput(2, blend(in[4], var))))
+      return failure();
+  }
   Value varEps =
-      tosa::AddOp::create(b, loc, ptype, in[4], scalarLike(b, loc, in[4], eps));
+      tosa::AddOp::create(b, loc, ptype, var, scalarLike(b, loc, var, eps));
   Value inv = tosa::RsqrtOp::create(b, loc, ptype, varEps);
   Value factor = mulOp(b, loc, ptype, in[1], inv);
-  Value d = tosa::SubOp::create(b, loc, type, in[0], in[3]);
+  Value d = tosa::SubOp::create(b, loc, type, in[0], mean);
   Value y = mulOp(b, loc, type, d, factor);
   y = tosa::AddOp::create(b, loc, type, y, in[2]);
   return imp.setOutput(0, y);
@@ -1275,6 +1326,23 @@ static LogicalResult castOp(Importer &imp) {
         if (fromFloat && toFloat) {
           if (from.getIntOrFloatBitWidth() < target.getIntOrFloatBitWidth())
             return arith::ExtFOp::create(nb, l, target, v);
+          if (from.isF32() && target.isBF16() && imp.opset < 19) {
+            // Before Cast-19 ONNX's reference truncated f32 to bf16 (the
+            // upper 16 bits); a NaN stays a quiet NaN.
+            Type i32 = nb.getI32Type(), i16 = nb.getI16Type();
+            Value bits = arith::BitcastOp::create(nb, l, i32, v);
+            Value hi = arith::ShRUIOp::create(
+                nb, l, bits,
+                arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(16)));
+            Value truncated = arith::BitcastOp::create(
+                nb, l, target, arith::TruncIOp::create(nb, l, i16, hi));
+            Value isNan =
+                arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNO, v, v);
+            Value nan = arith::ConstantOp::create(
+                nb, l,
+                nb.getFloatAttr(target, APFloat::getQNaN(APFloat::BFloat())));
+            return arith::SelectOp::create(nb, l, isNan, nan, truncated);
+          }
           return arith::TruncFOp::create(nb, l, target, v);
         }
         if (target.isInteger(1)) {
@@ -1422,25 +1490,42 @@ static LogicalResult sliceOp(Importer &imp) {
       steps.size() != starts.size())
     return imp.nodeError() << "starts, ends, axes and steps differ in length";
   SmallVector<int64_t> offsets(rank, 0), sizes(*in), strides(rank, 1);
+  SmallVector<int32_t> reversed; // Axes sliced with a negative step.
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t axis = normAxis(axes[i], rank);
     if (axis < 0 || axis >= rank)
       return imp.nodeError() << "axis out of range";
     int64_t dim = (*in)[axis], step = steps[i];
-    if (step <= 0)
-      return imp.nodeError() << "negative or zero steps are not supported";
+    if (step == 0)
+      return imp.nodeError() << "a zero step is not allowed";
     int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
-    start = std::clamp<int64_t>(start, 0, dim);
-    end = std::clamp<int64_t>(end, 0, dim);
-    sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
-    // An empty slice may start at the end of the dim (start clamped from
-    // out of bounds); tensor.extract_slice wants offsets inside the dim.
-    offsets[axis] = sizes[axis] == 0 ? 0 : start;
-    strides[axis] = step;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      sizes[axis] = end > start ? (end - start + step - 1) / step : 0;
+      // An empty slice may start at the end of the dim (start clamped from
+      // out of bounds); tensor.extract_slice wants offsets inside the dim.
+      offsets[axis] = sizes[axis] == 0 ? 0 : start;
+      strides[axis] = step;
+      continue;
+    }
+    // Negative step: take the same elements in ascending order (from the
+    // last one reached), then reverse the axis.
+    start = std::clamp<int64_t>(start, 0, dim - 1);
+    end = std::clamp<int64_t>(end, -1, dim - 1);
+    sizes[axis] = start > end ? (start - end - step - 1) / -step : 0;
+    offsets[axis] = sizes[axis] == 0 ? 0 : start + (sizes[axis] - 1) * step;
+    strides[axis] = -step;
+    if (sizes[axis] > 1)
+      reversed.push_back(axis);
   }
   HostTensor *c = imp.constInput(0);
   if (c && !c->isFloat() && rank == 1) {
+    if (!reversed.empty()) {
+      offsets[0] += (sizes[0] - 1) * strides[0];
+      strides[0] = -strides[0];
+    }
     auto result = std::make_shared<HostTensor>();
     result->type = c->type;
     for (int64_t i = 0; i < sizes[0]; ++i)
@@ -1455,6 +1540,9 @@ static LogicalResult sliceOp(Importer &imp) {
   Value result = tensor::ExtractSliceOp::create(
       imp.b, imp.loc, type, *x, ValueRange{}, ValueRange{}, ValueRange{},
       offsets, sizes, strides);
+  for (int32_t axis : reversed)
+    result = tosa::ReverseOp::create(imp.b, imp.loc, type, result,
+                                     imp.b.getI32IntegerAttr(axis));
   return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
 }
 
@@ -1568,56 +1656,326 @@ static LogicalResult convOp(Importer &imp) {
   return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}));
 }
 
+/// An N-D pooling window in ONNX terms (NC + spatial dims): explicit
+/// begin / end pads and the output size, with ceil_mode's partial last
+/// window allowed.
+struct NdWindow {
+  SmallVector<int64_t> kernel, stride, dilation, padBegin, padEnd, out;
+};
+
+static LogicalResult computeNdWindow(Importer &imp, ArrayRef<int64_t> in,
+                                     ArrayRef<int64_t> kernel, bool ceilMode,
+                                     NdWindow &w) {
+  size_t d = in.size();
+  w.kernel.assign(kernel.begin(), kernel.end());
+  std::vector<int64_t> ones(d, 1), zeros(2 * d, 0);
+  std::vector<int64_t> strides = imp.attrInts("strides").value_or(ones);
+  std::vector<int64_t> dilations = imp.attrInts("dilations").value_or(ones);
+  std::vector<int64_t> pads = imp.attrInts("pads").value_or(zeros);
+  if (strides.size() != d || dilations.size() != d || pads.size() != 2 * d)
+    return imp.nodeError() << "strides / dilations / pads do not match a " << d
+                           << "-D window";
+  std::string autoPad = imp.attrString("auto_pad", "NOTSET");
+  for (size_t i = 0; i < d; ++i) {
+    int64_t s = strides[i], dk = (kernel[i] - 1) * dilations[i] + 1;
+    if (s <= 0 || dilations[i] <= 0 || kernel[i] <= 0)
+      return imp.nodeError() << "kernel_shape, strides and dilations must be "
+                                "positive";
+    int64_t pb = pads[i], pe = pads[i + d], out;
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      out = (in[i] + s - 1) / s;
+      int64_t total = std::max<int64_t>(0, (out - 1) * s + dk - in[i]);
+      int64_t small = total / 2, large = total - small;
+      pb = autoPad == "SAME_UPPER" ? small : large;
+      pe = autoPad == "SAME_UPPER" ? large : small;
+    } else {
+      if (autoPad == "VALID")
+        pb = pe = 0;
+      else if (autoPad != "NOTSET")
+        return imp.nodeError() << "unsupported auto_pad '" << autoPad << "'";
+      int64_t span = in[i] + pb + pe - dk;
+      if (span < 0)
+        return imp.nodeError() << "the window is larger than the padded input";
+      out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
+      // A ceil_mode window must start inside the input or its begin pad.
+      if (ceilMode && (out - 1) * s >= in[i] + pb)
+        --out;
+    }
+    w.stride.push_back(s);
+    w.dilation.push_back(dilations[i]);
+    w.padBegin.push_back(pb);
+    w.padEnd.push_back(pe);
+    w.out.push_back(out);
+  }
+  return success();
+}
+
+/// The padding value of a max pool: -inf, or the type's lowest integer.
+static TypedAttr lowestAttr(OpBuilder &b, Type t, bool isUnsigned) {
+  if (auto ft = dyn_cast<FloatType>(t))
+    return b.getFloatAttr(
+        ft, APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true));
+  unsigned bits = t.getIntOrFloatBitWidth();
+  return b.getIntegerAttr(t, isUnsigned ? APInt::getZero(bits)
+                                        : APInt::getSignedMinValue(bits));
+}
+
+/// MaxPool / AveragePool of any rank as a linalg.generic over the padded
+/// input and the window: dilations, ceil_mode, count_include_pad and the
+/// Indices output included. The average divides by a host-computed count
+/// of the window elements that lie inside the input (or inside the padded
+/// input with count_include_pad), so partial ceil_mode windows average
+/// over what they cover, as in ONNX.
 static LogicalResult poolOp(Importer &imp, bool isMax) {
   if (failed(imp.checkAttrs({"auto_pad", "ceil_mode", "count_include_pad",
                              "dilations", "kernel_shape", "pads",
                              "storage_order", "strides"})))
     return failure();
-  if (imp.hasOutput(1))
-    return imp.nodeError() << "the Indices output is not supported";
   FailureOr<Value> x = imp.input(0);
   if (failed(x))
     return failure();
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
-  ArrayRef<int64_t> xs = shapeOf(*x);
-  if (xs.size() != 4)
-    return imp.nodeError() << "only 2-D pooling (NCHW) is supported";
+  SmallVector<int64_t> xs(shapeOf(*x));
+  if (xs.size() < 3)
+    return imp.nodeError() << "input must have rank >= 3 (N, C, spatial)";
+  size_t d = xs.size() - 2;
   auto kernel = imp.attrInts("kernel_shape");
-  if (!kernel || kernel->size() != 2)
-    return imp.nodeError() << "kernel_shape must have 2 entries";
-  Window w;
-  if (failed(computeWindow(imp, xs.drop_front(2), *kernel, w,
-                           imp.attrInt("ceil_mode", 0))))
+  if (!kernel || kernel->size() != d)
+    return imp.nodeError() << "kernel_shape must have " << d << " entries";
+  NdWindow w;
+  if (failed(computeNdWindow(imp, ArrayRef<int64_t>(xs).drop_front(2), *kernel,
+                             imp.attrInt("ceil_mode", 0), w)))
     return failure();
-  if (w.dilation[0] != 1 || w.dilation[1] != 1)
-    return imp.nodeError() << "dilated pooling is not supported";
-  if (imp.attrInt("storage_order", 0))
-    return imp.nodeError() << "storage_order = 1 is not supported";
-  bool hasPad = llvm::any_of(w.pad, [](int64_t p) { return p != 0; });
-  if (!isMax && hasPad && imp.attrInt("count_include_pad", 0))
-    return imp.nodeError() << "count_include_pad = 1 with padding is not "
-                              "supported";
+  bool withIndices = isMax && imp.hasOutput(1);
+  int64_t storageOrder = imp.attrInt("storage_order", 0);
+  if (withIndices && storageOrder && d != 2)
+    return imp.nodeError() << "storage_order = 1 needs a 2-D window";
   Type elementType = elementTypeOf(*x);
-  Value nhwc = transposeBy(b, loc, *x, {0, 2, 3, 1});
-  auto outType =
-      tensorType({xs[0], w.outHW[0], w.outHW[1], xs[1]}, elementType);
-  Value out;
-  if (isMax) {
-    out = tosa::MaxPool2dOp::create(
-        b, loc, outType, nhwc, b.getDenseI64ArrayAttr(w.kernel),
-        b.getDenseI64ArrayAttr(w.stride), b.getDenseI64ArrayAttr(w.pad));
-  } else {
-    Value zp = zeroPoint(b, loc, elementType);
-    out = tosa::AvgPool2dOp::create(
-        b, loc, outType, nhwc, zp, zp, b.getDenseI64ArrayAttr(w.kernel),
-        b.getDenseI64ArrayAttr(w.stride), b.getDenseI64ArrayAttr(w.pad),
-        TypeAttr::get(b.getF32Type()));
+  bool isUnsigned = isOnnxUnsigned(imp.inputInfo(0)->onnxType);
+  if (!isMax && !isa<FloatType>(elementType))
+    return imp.nodeError() << "AveragePool needs a float input";
+
+  // The common 2-D case stays on the TOSA ops (NHWC), which the backends
+  // know: no dilation or Indices, no partial ceil_mode window, padding not
+  // counted, and only pad rows past the last window.
+  bool includePad = imp.attrInt("count_include_pad", 0);
+  bool hasPad = llvm::any_of(w.padBegin, [](int64_t p) { return p; }) ||
+                llvm::any_of(w.padEnd, [](int64_t p) { return p; });
+  bool tosaPool = d == 2 && !withIndices && (isMax || !includePad || !hasPad);
+  SmallVector<int64_t> tosaPad; // t, b, l, r
+  for (size_t i = 0; i < d && tosaPool; ++i) {
+    int64_t span = xs[i + 2] + w.padBegin[i] + w.padEnd[i] - w.kernel[i];
+    int64_t rem = span % w.stride[i];
+    tosaPool = w.dilation[i] == 1 && w.out[i] == span / w.stride[i] + 1 &&
+               rem <= w.padEnd[i];
+    tosaPad.append({w.padBegin[i], w.padEnd[i] - rem});
   }
-  return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}));
+  if (tosaPool) {
+    Value nhwc = transposeBy(b, loc, *x, {0, 2, 3, 1});
+    auto outType = tensorType({xs[0], w.out[0], w.out[1], xs[1]}, elementType);
+    Value out;
+    if (isMax) {
+      out = tosa::MaxPool2dOp::create(
+          b, loc, outType, nhwc, b.getDenseI64ArrayAttr(w.kernel),
+          b.getDenseI64ArrayAttr(w.stride), b.getDenseI64ArrayAttr(tosaPad));
+    } else {
+      Value zp = zeroPoint(b, loc, elementType);
+      out = tosa::AvgPool2dOp::create(
+          b, loc, outType, nhwc, zp, zp, b.getDenseI64ArrayAttr(w.kernel),
+          b.getDenseI64ArrayAttr(w.stride), b.getDenseI64ArrayAttr(tosaPad),
+          TypeAttr::get(b.getF32Type()));
+    }
+    return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}),
+                         imp.inputInfo(0)->onnxType);
+  }
+
+  // Pad so that every window lies inside the padded tensor.
+  SmallVector<int64_t> lows(2, 0), highs(2, 0),
+      padded(xs.begin(), xs.begin() + 2);
+  for (size_t i = 0; i < d; ++i) {
+    int64_t dk = (w.kernel[i] - 1) * w.dilation[i] + 1;
+    int64_t need = (w.out[i] - 1) * w.stride[i] + dk;
+    lows.push_back(w.padBegin[i]);
+    highs.push_back(std::max<int64_t>(0, need - xs[i + 2] - w.padBegin[i]));
+    padded.push_back(xs[i + 2] + lows.back() + highs.back());
+  }
+  Value src = *x;
+  if (llvm::any_of(lows, [](int64_t v) { return v; }) ||
+      llvm::any_of(highs, [](int64_t v) { return v; })) {
+    TypedAttr padAttr = isMax ? lowestAttr(b, elementType, isUnsigned)
+                              : cast<TypedAttr>(b.getZeroAttr(elementType));
+    Value padValue = arith::ConstantOp::create(b, loc, padAttr);
+    src = tensor::PadOp::create(b, loc, tensorType(padded, elementType), src,
+                                getAsIndexOpFoldResult(b.getContext(), lows),
+                                getAsIndexOpFoldResult(b.getContext(), highs),
+                                padValue);
+  }
+
+  // Loops: n, c, out_0..out_d-1 (parallel), k_0..k_d-1 (reduction).
+  unsigned loops = 2 + 2 * d;
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> inExprs = {getAffineDimExpr(0, ctx),
+                                     getAffineDimExpr(1, ctx)};
+  SmallVector<AffineExpr> winExprs, outExprs = inExprs;
+  for (size_t i = 0; i < d; ++i) {
+    AffineExpr o = getAffineDimExpr(2 + i, ctx),
+               k = getAffineDimExpr(2 + d + i, ctx);
+    inExprs.push_back(o * w.stride[i] + k * w.dilation[i]);
+    winExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, inExprs, ctx),
+                                 AffineMap::get(loops, 0, winExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + d,
+                                             utils::IteratorType::parallel);
+  iterators.append(d, utils::IteratorType::reduction);
+  SmallVector<int64_t> outShape = {xs[0], xs[1]};
+  outShape.append(w.out.begin(), w.out.end());
+  Value window = tensor::EmptyOp::create(b, loc, w.kernel, elementType);
+
+  auto filled = [&](Type t, TypedAttr value) -> Value {
+    Value init = tensor::EmptyOp::create(b, loc, outShape, t);
+    Value v = arith::ConstantOp::create(b, loc, value);
+    return linalg::FillOp::create(b, loc, v, init).getResult(0);
+  };
+  if (isMax) {
+    SmallVector<Value> inits = {
+        filled(elementType, lowestAttr(b, elementType, isUnsigned))};
+    SmallVector<Type> resultTypes = {tensorType(outShape, elementType)};
+    Type i64 = b.getI64Type();
+    if (withIndices) {
+      inits.push_back(filled(i64, b.getI64IntegerAttr(0)));
+      resultTypes.push_back(tensorType(outShape, i64));
+      maps.push_back(maps.back());
+    }
+    auto generic = linalg::GenericOp::create(
+        b, loc, resultTypes, ValueRange{src, window}, inits, maps, iterators,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value v = args[0], cur = args[2];
+          Value better;
+          if (isa<FloatType>(elementType))
+            better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, v,
+                                           cur);
+          else
+            better =
+                arith::CmpIOp::create(nb, nl,
+                                      isUnsigned ? arith::CmpIPredicate::ugt
+                                                 : arith::CmpIPredicate::sgt,
+                                      v, cur);
+          SmallVector<Value> yields = {
+              arith::SelectOp::create(nb, nl, better, v, cur)};
+          if (withIndices) {
+            // The flat NCHW index of the element in the unpadded input
+            // (spatial dims reversed for storage_order = 1).
+            auto idx = [&](unsigned dim) {
+              Value i = linalg::IndexOp::create(nb, nl, dim);
+              return arith::IndexCastOp::create(nb, nl, i64, i).getResult();
+            };
+            auto cst = [&](int64_t c) {
+              return arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(c))
+                  .getResult();
+            };
+            SmallVector<Value> pos;
+            for (size_t i = 0; i < d; ++i) {
+              Value p = arith::AddIOp::create(
+                  nb, nl,
+                  arith::MulIOp::create(nb, nl, idx(2 + i), cst(w.stride[i])),
+                  arith::MulIOp::create(nb, nl, idx(2 + d + i),
+                                        cst(w.dilation[i])));
+              pos.push_back(
+                  arith::SubIOp::create(nb, nl, p, cst(w.padBegin[i])));
+            }
+            SmallVector<int64_t> dims(xs.begin() + 2, xs.end());
+            if (storageOrder) {
+              std::reverse(pos.begin(), pos.end());
+              std::reverse(dims.begin(), dims.end());
+            }
+            Value flat = arith::AddIOp::create(
+                nb, nl, arith::MulIOp::create(nb, nl, idx(0), cst(xs[1])),
+                idx(1));
+            for (size_t i = 0; i < d; ++i)
+              flat = arith::AddIOp::create(
+                  nb, nl, arith::MulIOp::create(nb, nl, flat, cst(dims[i])),
+                  pos[i]);
+            yields.push_back(
+                arith::SelectOp::create(nb, nl, better, flat, args[3]));
+          }
+          linalg::YieldOp::create(nb, nl, yields);
+        });
+    if (failed(
+            imp.setOutput(0, generic.getResult(0), imp.inputInfo(0)->onnxType)))
+      return failure();
+    if (withIndices)
+      return imp.setOutput(1, generic.getResult(1), kInt64);
+    return success();
+  }
+
+  // AveragePool: window sum, then divide by the per-position count.
+  Value sum =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{tensorType(outShape, elementType)},
+          ValueRange{src, window},
+          ValueRange{
+              filled(elementType, cast<TypedAttr>(b.getZeroAttr(elementType)))},
+          maps, iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, nl,
+                arith::AddFOp::create(nb, nl, args[2], args[0]).getResult());
+          })
+          .getResult(0);
+  SmallVector<int64_t> countShape = {1, 1};
+  countShape.append(w.out.begin(), w.out.end());
+  // Per dim, how many of each output position's taps are counted.
+  SmallVector<SmallVector<int64_t>> perDim(d);
+  for (size_t i = 0; i < d; ++i) {
+    int64_t lo = includePad ? 0 : w.padBegin[i];
+    int64_t hi = includePad ? xs[i + 2] + w.padBegin[i] + w.padEnd[i]
+                            : xs[i + 2] + w.padBegin[i];
+    for (int64_t o = 0; o < w.out[i]; ++o) {
+      int64_t n = 0;
+      for (int64_t k = 0; k < w.kernel[i]; ++k) {
+        int64_t p = o * w.stride[i] + k * w.dilation[i];
+        n += p >= lo && p < hi;
+      }
+      perDim[i].push_back(n);
+    }
+  }
+  SmallVector<double> counts;
+  SmallVector<int64_t> at(d, 0);
+  for (int64_t e = 0, total = product(w.out); e < total; ++e) {
+    int64_t rest = e;
+    double n = 1;
+    for (size_t i = d; i-- > 0;) {
+      at[i] = rest % w.out[i];
+      rest /= w.out[i];
+      n *= perDim[i][at[i]];
+    }
+    counts.push_back(std::max(n, 1.0));
+  }
+  auto countType = tensorType(countShape, elementType);
+  SmallVector<APFloat> countValues;
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(elementType).getFloatSemantics();
+  for (double c : counts) {
+    APFloat f(c);
+    bool lost;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    countValues.push_back(f);
+  }
+  Value count = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(countType, countValues));
+  Value avg = buildGeneric(
+      b, loc, {sum, count}, tensorType(outShape, elementType),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        return arith::DivFOp::create(nb, nl, args[0], args[1]).getResult();
+      });
+  return imp.setOutput(0, avg, imp.inputInfo(0)->onnxType);
 }
 
-static LogicalResult globalAvgPoolOp(Importer &imp) {
+static LogicalResult globalPoolOp(Importer &imp, ReduceKind kind) {
   if (failed(imp.checkAttrs({})))
     return failure();
   FailureOr<Value> x = imp.input(0);
@@ -1629,8 +1987,8 @@ static LogicalResult globalAvgPoolOp(Importer &imp) {
   SmallVector<int64_t> axes;
   for (int64_t i = 2; i < rank; ++i)
     axes.push_back(i);
-  return imp.setOutput(0,
-                       reduceKeep(imp.b, imp.loc, *x, axes, ReduceKind::Mean));
+  return imp.setOutput(0, reduceKeep(imp.b, imp.loc, *x, axes, kind),
+                       imp.inputInfo(0)->onnxType);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1684,5 +2042,10 @@ void onnx_import::registerFloatOps(
   handlers["Conv"] = convOp;
   handlers["MaxPool"] = [](Importer &imp) { return poolOp(imp, true); };
   handlers["AveragePool"] = [](Importer &imp) { return poolOp(imp, false); };
-  handlers["GlobalAveragePool"] = globalAvgPoolOp;
+  handlers["GlobalAveragePool"] = [](Importer &imp) {
+    return globalPoolOp(imp, ReduceKind::Mean);
+  };
+  handlers["GlobalMaxPool"] = [](Importer &imp) {
+    return globalPoolOp(imp, ReduceKind::Max);
+  };
 }

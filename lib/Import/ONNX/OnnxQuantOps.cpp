@@ -289,21 +289,26 @@ FailureOr<Value> onnx_import::buildQuantizedMatmul(Importer &imp, Value lhs,
     return failure();
   int64_t n = shapeOf(*weight)[0], k = shapeOf(*weight)[1];
   SmallVector<int64_t> lhsShape(shapeOf(lhs));
-  bool vector = lhsShape.size() == 1;
-  if (vector)
-    lhs = reshapeTo(b, loc, lhs, {1, lhsShape[0]});
-  if (shapeOf(lhs).back() != k)
-    return imp.nodeError() << "reduction sizes " << shapeOf(lhs).back()
-                           << " and " << k << " differ";
-  SmallVector<int64_t> outShape(shapeOf(lhs).drop_back());
-  outShape.push_back(n);
+  if (lhsShape.back() != k)
+    return imp.nodeError() << "reduction sizes " << lhsShape.back() << " and "
+                           << k << " differ";
+  // qnt.matmul takes [M, K] against an unbatched [N, K] weight: a vector
+  // or batched activation ([B..., M, K], one weight for all) is flattened to
+  // rows and its shape restored after.
+  bool flatten = lhsShape.size() != 2;
+  int64_t rows = product(ArrayRef<int64_t>(lhsShape).drop_back());
+  if (flatten)
+    lhs = reshapeTo(b, loc, lhs, {rows, k});
   if (bias && elementTypeOf(bias) != floatType)
     return imp.nodeError() << "bias type differs from the activations";
   Value result =
-      qnt::MatmulOp::create(b, loc, tensorType(outShape, floatType), lhs,
+      qnt::MatmulOp::create(b, loc, tensorType({rows, n}, floatType), lhs,
                             *weight, bias, Value(), Activation::None);
-  if (vector)
-    result = reshapeTo(b, loc, result, {n});
+  if (flatten) {
+    SmallVector<int64_t> outShape(ArrayRef<int64_t>(lhsShape).drop_back());
+    outShape.push_back(n);
+    result = reshapeTo(b, loc, result, outShape);
+  }
   return result;
 }
 
@@ -382,6 +387,57 @@ static LogicalResult runtimeParams(Importer &imp, const QuantParams &qp,
   return success();
 }
 
+/// DequantizeLinear of a constant int32 tensor: the biases of QDQ Conv / Gemm
+/// (scale = input scale * weight scale). They are small and added in float,
+/// so they fold to a float constant at import.
+static LogicalResult foldInt32Dequantize(Importer &imp, ValueInfo &x) {
+  HostTensor *scale = imp.constInput(1);
+  if (!scale || (imp.hasInput(2) && !imp.constInput(2)))
+    return imp.nodeError() << "int32 input needs constant scale and zero point";
+  if (scale->type != kFloat)
+    return imp.nodeError() << "int32 input with a "
+                           << onnxTypeName(scale->type)
+                           << " scale is not supported (supported: float)";
+  ArrayRef<int64_t> shape = x.constant->shape;
+  FailureOr<QuantParams> qp = classify(imp, shape, scale->shape);
+  if (failed(qp))
+    return failure();
+  HostTensor *zp = imp.constInput(2);
+  auto out = std::make_shared<HostTensor>();
+  out->type = kFloat;
+  out->shape.assign(shape.begin(), shape.end());
+  int64_t n = product(shape);
+  out->floats.resize(n);
+  out->raw.resize(4 * n);
+  // Row-major strides of x and of the parameter tensor.
+  int64_t rank = shape.size();
+  SmallVector<int64_t> stride(rank, 1), pstride(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    stride[i] = stride[i + 1] * shape[i + 1];
+  if (qp->kind == QuantizedWeight::Kind::Block)
+    for (int64_t i = rank - 2; i >= 0; --i)
+      pstride[i] = pstride[i + 1] * scale->shape[i + 1];
+  for (int64_t e = 0; e < n; ++e) {
+    int64_t p = 0;
+    if (qp->kind == QuantizedWeight::Kind::Axis) {
+      p = e / stride[qp->axis] % shape[qp->axis];
+    } else if (qp->kind == QuantizedWeight::Kind::Block) {
+      for (int64_t i = 0; i < rank; ++i) {
+        int64_t c = e / stride[i] % shape[i];
+        p += (i == qp->axis ? c / qp->blockSize : c) * pstride[i];
+      }
+    }
+    int64_t z = zp ? zp->ints[zp->ints.size() == 1 ? 0 : p] : 0;
+    float f = float(double(x.constant->ints[e] - z) * scale->floats[p]);
+    out->floats[e] = f;
+    std::memcpy(out->raw.data() + 4 * e, &f, 4);
+  }
+  ValueInfo info;
+  info.constant = out;
+  info.onnxType = kFloat;
+  return imp.setOutput(0, info);
+}
+
 static LogicalResult dequantizeLinearOp(Importer &imp) {
   if (failed(imp.checkAttrs({"axis", "block_size", "output_dtype"})))
     return failure();
@@ -391,6 +447,8 @@ static LogicalResult dequantizeLinearOp(Importer &imp) {
     return imp.nodeError() << "missing input";
   unsigned bits;
   bool isSigned;
+  if (x->onnxType == kInt32 && x->constant && !x->value)
+    return foldInt32Dequantize(imp, *x);
   if (!quantizedStorage(x->onnxType, bits, isSigned))
     return imp.nodeError() << "unsupported input type "
                            << onnxTypeName(x->onnxType)

@@ -6,12 +6,15 @@
 //
 //   s_a = amax / 127,  q = clamp(roundeven(x * (127 / amax)), -127, 127)
 //
-// (s_a = 0 and q = 0 when amax = 0). Weights stay s8 in registers (int4 /
-// int2 words are split into s8 lanes). Per group the i32 dot product
-// sum_k q_k * w_k is exact; with VNNI (vpdpbusd: u8 x s8) the activations
-// are stored as q + 128 and the accumulator starts at -128 * sum_k w_k,
-// precomputed at compile time; the AVX2 fallback (vpmaddubsw + vpmaddwd)
-// multiplies |w| by sign(w) * q instead. Either way each group adds
+// (s_a = 0 and q = 0 when amax = 0), 16 elements at a time, written in the
+// byte order the kernel broadcasts. Per group the i32 dot product
+// sum_k q_k * w_k is exact. With VNNI (vpdpbusd: u8 x s8) the weight codes
+// are stored biased, u = w + 2^(bits-1) (the top bit of every code flipped
+// at compile time), so that a code decodes with one shift and one mask into
+// u8 lanes; the activations are the s8 operand and the accumulator starts
+// at -2^(bits-1) * sum_k q_k (summed while quantizing). The AVX2 fallback
+// (vpmaddubsw + vpmaddwd) keeps signed weights and multiplies |w| by
+// sign(w) * q. Either way each group adds
 //
 //   acc = acc + float(dot) * (s_a * s_w)
 //
@@ -42,17 +45,18 @@ bool canUseInt8Kernel(const RepackedLayout &layout, int64_t lanes, bool vnni,
                       std::string &reason);
 
 /// Regroups a per-channel weight into K blocks of `block` codes (a multiple
-/// of 16) and returns -128 * sum of the codes per (tile, group, lane) for
-/// VNNI (empty for AVX2).
-std::vector<int32_t> prepareInt8Weight(RepackedWeight &weight, int64_t block,
-                                       bool vnni);
+/// of 16) and, for VNNI, biases every code by 2^(bits-1).
+void prepareInt8Weight(RepackedWeight &weight, int64_t block, bool vnni);
 
 /// The quantized activations of the int8 kernel.
 struct Int8Activations {
-  /// [M, groups, words * (8 / bits)] i32: 4 bytes per vpdpbusd step.
+  /// [M, groups, Q] i32, Q >= words * (8 / bits) rounded up to whole
+  /// 16-byte chunks: 4 bytes per vpdpbusd step.
   Value quads;
   /// [M, groups] f32 activation scales.
   Value scales;
+  /// [M, groups] i32 sums of the quantized activations (VNNI only).
+  Value sums;
 };
 
 /// Emits the on-the-fly quantization of `lhs` ([M, K] f32 memref).
@@ -65,7 +69,7 @@ struct Int8GroupArgs {
   const RepackedLayout *layout;
   int64_t lanes, vectorsPerTile;
   bool vnni;
-  Value codes, weightScales, negCorrections;
+  Value codes, weightScales;
   Int8Activations activations;
   /// Where the intrinsic proxies are declared.
   Operation *module = nullptr;

@@ -34,6 +34,14 @@ struct CpuKernelOptions {
   bool vnni = true;
   /// int8: activation block along K for per-channel weights.
   int64_t int8Block = 64;
+  /// int8 with VNNI (32 vector registers): lhs rows per register block,
+  /// each holding f32 and i32 accumulators for every vector of the tile.
+  int64_t int8RowBlock = 6;
+  /// Plain float weights (PlainWeights.h): vectors of output channels per
+  /// tile and lhs rows per register block; rows x vectors accumulators plus
+  /// the weight vectors and a broadcast must fit the vector registers.
+  int64_t plainTileVectors = 4;
+  int64_t plainRowBlock = 6;
 };
 
 /// Whether `op` can become a generated CPU kernel; if not, `reason` says why.

@@ -1,0 +1,279 @@
+//===- AutoQuantize.cpp - calibrated weight quantization under a budget ---===//
+//
+// Every (layer, candidate) pair is quantized once; the knapsack picks among
+// the results, so the codes written are exactly the ones scored. The packed
+// parts are decoded again through the encoding's reference decode and must
+// give the quantizer's values bit for bit, so a layout disagreement between
+// lib/Quantize and the dialect fails here instead of in a model's outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant/Compiler/AutoQuantize.h"
+
+#include "quant/Dialect/Qnt/IR/QntAttrs.h"
+#include "quant/Dialect/Qnt/IR/QntOps.h"
+#include "quant/Quantize/QuantFormat.h"
+#include "quant/Quantize/Sensitivity.h"
+#include "quant/Quantize/WeightQuantizer.h"
+#include "quant/Support/Rounding.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Error.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace qz = mlir::qnt::quantize;
+
+namespace {
+
+/// Parts up to this many bytes are inline dense constants, larger ones
+/// dense_resource blobs (as real models store weights).
+constexpr int64_t kInlineLimit = 256;
+
+struct Layer {
+  MatmulOp matmul;
+  ConstantOp plain;
+  const LayerCalibration *stats;
+  int64_t rows, cols;
+  std::vector<float> weights;
+  std::vector<double> hessian;
+  /// One per candidate format.
+  std::vector<qz::QuantizedWeights> quantized;
+  std::vector<double> errors;
+};
+
+/// The f32 values of a 2-D plain constant.
+FailureOr<std::vector<float>> readPlainValues(ConstantOp plain) {
+  auto encoding = cast<PlainAttr>(plain.getType().getEncoding());
+  ArrayAttr parts = plain.getParts();
+  if (parts.size() != 1)
+    return failure();
+  FailureOr<std::vector<uint8_t>> bytes =
+      getConstantBytes(cast<ElementsAttr>(parts[0]));
+  if (failed(bytes))
+    return failure();
+  FloatType storage = encoding.getStorageType();
+  std::vector<float> values;
+  if (storage.isF32()) {
+    values.resize(bytes->size() / 4);
+    std::memcpy(values.data(), bytes->data(), values.size() * 4);
+    return values;
+  }
+  for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
+    uint16_t bits = uint16_t((*bytes)[i]) | uint16_t((*bytes)[i + 1]) << 8;
+    values.push_back(storage.isF16() ? halfBitsToFloat(bits)
+                                     : bfloat16BitsToFloat(bits));
+  }
+  return values;
+}
+
+ElementsAttr makePartAttr(const PartInfo &part,
+                          const std::vector<uint8_t> &bytes) {
+  RankedTensorType type = part.getTensorType();
+  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
+                      bytes.size());
+  if (int64_t(bytes.size()) <= kInlineLimit)
+    return DenseElementsAttr::getFromRawBuffer(type, data);
+  size_t align =
+      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
+  return DenseResourceElementsAttr::get(
+      type, "weight_" + part.name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align));
+}
+
+/// Replaces the plain weight of `layer` by the packed `q`, after checking
+/// that the parts decode to q.dequantized.
+LogicalResult replaceWeight(Layer &layer, const qz::QuantizedWeights &q) {
+  MLIRContext *ctx = layer.matmul.getContext();
+  std::string text = q.format.getEncodingAttr();
+  auto encoding =
+      dyn_cast_or_null<EncodingAttrInterface>(parseAttribute(text, ctx));
+  if (!encoding)
+    return layer.matmul.emitOpError()
+           << "format '" << q.format.getName() << "' gives '" << text
+           << "', not a qnt encoding";
+  SmallVector<int64_t> shape = {layer.rows, layer.cols};
+  SmallVector<PartInfo> parts = encoding.getParts(shape);
+  std::vector<std::vector<uint8_t>> packed = q.packParts();
+  if (parts.size() != packed.size())
+    return layer.matmul.emitOpError()
+           << "format '" << q.format.getName() << "' packs " << packed.size()
+           << " parts; " << text << " has " << parts.size();
+  SmallVector<ArrayRef<uint8_t>> partRefs;
+  for (auto [part, bytes] : llvm::zip_equal(parts, packed)) {
+    if (int64_t(bytes.size()) != part.getNumBytes())
+      return layer.matmul.emitOpError()
+             << "format '" << q.format.getName() << "' packs " << bytes.size()
+             << " bytes for part '" << part.name << "' of " << text
+             << ", expected " << part.getNumBytes();
+    partRefs.push_back(bytes);
+  }
+  std::vector<float> decoded(layer.rows * layer.cols);
+  if (failed(encoding.referenceDecode(shape, partRefs, decoded, [&] {
+        return layer.matmul.emitOpError() << "reference decode failed: ";
+      })))
+    return failure();
+  for (size_t i = 0; i < decoded.size(); ++i)
+    if (std::memcmp(&decoded[i], &q.dequantized[i], sizeof(float)) != 0)
+      return layer.matmul.emitOpError()
+             << "the packed " << text << " weight decodes to " << decoded[i]
+             << " at element " << i << " but the quantizer chose "
+             << q.dequantized[i];
+
+  SmallVector<Attribute> partAttrs;
+  for (auto [part, bytes] : llvm::zip_equal(parts, packed))
+    partAttrs.push_back(makePartAttr(part, bytes));
+  OpBuilder builder(layer.plain);
+  auto type = RankedTensorType::get(
+      shape, layer.plain.getType().getElementType(), encoding);
+  auto constant = ConstantOp::create(builder, layer.plain.getLoc(), type,
+                                     builder.getArrayAttr(partAttrs));
+  layer.matmul->setOperand(1, constant);
+  if (layer.plain->use_empty())
+    layer.plain->erase();
+  return success();
+}
+
+} // namespace
+
+FailureOr<AutoQuantizeResult>
+mlir::qnt::autoQuantizeWeights(ModuleOp module,
+                               const CalibrationResult &calibration,
+                               const AutoQuantizeOptions &options) {
+  Location loc = module.getLoc();
+  if (options.candidates.empty())
+    return emitError(loc) << "automatic quantization needs candidate formats";
+  std::vector<qz::QuantFormat> formats;
+  for (const std::string &name : options.candidates) {
+    llvm::Expected<qz::QuantFormat> format = qz::QuantFormat::parse(name);
+    if (!format)
+      return emitError(loc) << "candidate format '" << name
+                            << "': " << llvm::toString(format.takeError());
+    formats.push_back(*format);
+  }
+
+  // The layers: plain 2-D weights with calibration statistics.
+  std::vector<Layer> layers;
+  WalkResult walk = module.walk([&](MatmulOp matmul) -> WalkResult {
+    auto plain = matmul.getWeight().getDefiningOp<ConstantOp>();
+    if (!plain || !isa<PlainAttr>(plain.getType().getEncoding()) ||
+        plain.getType().getRank() != 2)
+      return WalkResult::advance();
+    auto name = matmul->getAttrOfType<StringAttr>(kLayerAttrName);
+    const LayerCalibration *stats =
+        name ? calibration.lookup(name.getValue()) : nullptr;
+    if (!stats)
+      return matmul.emitOpError()
+             << "has no calibration statistics (layer '"
+             << (name ? name.getValue() : StringRef("<unnamed>")) << "')";
+    if (!stats->stats.hasGram())
+      return matmul.emitOpError()
+             << "layer '" << stats->name << "' has K = " << stats->k
+             << " and no recorded X^T X; raise the calibration X^T X limit";
+    Layer layer{matmul,
+                plain,
+                stats,
+                plain.getType().getDimSize(0),
+                plain.getType().getDimSize(1),
+                {},
+                {},
+                {},
+                {}};
+    FailureOr<std::vector<float>> values = readPlainValues(plain);
+    if (failed(values) || int64_t(values->size()) != layer.rows * layer.cols)
+      return plain.emitOpError() << "cannot read the plain weight values";
+    layer.weights = std::move(*values);
+    layer.hessian = stats->stats.getGram();
+    layers.push_back(std::move(layer));
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (layers.empty())
+    return emitError(loc) << "automatic quantization found no qnt.matmul "
+                             "with a plain 2-D weight";
+
+  // Quantize every (layer, candidate) pair and score it.
+  AutoQuantizeResult result;
+  std::vector<qz::CandidateList> candidates;
+  qz::GPTQOptions gptqOptions;
+  gptqOptions.actOrder = options.actOrder;
+  for (Layer &layer : layers) {
+    qz::CandidateList list;
+    for (const qz::QuantFormat &format : formats) {
+      llvm::Expected<qz::QuantizedWeights> q =
+          options.gptq
+              ? qz::quantizeGPTQ(format, layer.weights, layer.rows, layer.cols,
+                                 layer.hessian, gptqOptions)
+              : qz::quantizeRTN(format, layer.weights, layer.rows, layer.cols);
+      if (!q)
+        return layer.matmul.emitOpError()
+               << "cannot quantize layer '" << layer.stats->name << "' to "
+               << format.getName() << ": " << llvm::toString(q.takeError());
+      double error = qz::outputError(layer.weights, q->dequantized, layer.rows,
+                                     layer.cols, layer.hessian);
+      list.push_back({format.getStorageBits(layer.rows, layer.cols), error});
+      layer.errors.push_back(error);
+      layer.quantized.push_back(std::move(*q));
+    }
+    candidates.push_back(std::move(list));
+    result.numWeights += uint64_t(layer.rows * layer.cols);
+  }
+
+  uint64_t budget =
+      qz::budgetFromBitsPerWeight(options.budgetBits, result.numWeights);
+  llvm::Expected<qz::Allocation> allocation =
+      qz::solveKnapsack(candidates, budget);
+  if (!allocation)
+    return emitError(loc) << "no assignment fits " << options.budgetBits
+                          << " bits per weight: "
+                          << llvm::toString(allocation.takeError());
+  result.allocation = *allocation;
+
+  for (auto [layer, choice] : llvm::zip(layers, allocation->choices)) {
+    const qz::QuantizedWeights &q = layer.quantized[choice];
+    std::vector<float> zeros(layer.weights.size(), 0.0f);
+    double total = qz::outputError(layer.weights, zeros, layer.rows, layer.cols,
+                                   layer.hessian);
+    qz::LayerReport report;
+    report.name = layer.stats->name;
+    report.format = q.format.getName();
+    report.encoding = q.format.getEncodingAttr();
+    report.method = options.gptq ? "gptq" : "rtn";
+    report.rows = layer.rows;
+    report.cols = layer.cols;
+    report.bits = q.format.getStorageBits(layer.rows, layer.cols);
+    report.bytes = q.format.getStorageBytes(layer.rows, layer.cols);
+    report.error = layer.errors[choice];
+    report.relativeError = total > 0 ? layer.errors[choice] / total : -1.0;
+    if (failed(replaceWeight(layer, q)))
+      return failure();
+    result.layers.push_back(std::move(report));
+  }
+
+  if (!options.reportDir.empty()) {
+    llvm::Expected<std::vector<qz::Allocation>> frontier =
+        qz::paretoFrontier(candidates);
+    if (!frontier)
+      return emitError(loc) << "cannot compute the size / error frontier: "
+                            << llvm::toString(frontier.takeError());
+    std::vector<qz::ParetoPoint> points =
+        qz::paretoPointsFromAllocations(*frontier, result.numWeights);
+    qz::ParetoPoint chosen;
+    chosen.size = double(allocation->cost) / double(result.numWeights);
+    chosen.error = allocation->error;
+    chosen.chosen = true;
+    chosen.label = "budget " + std::to_string(options.budgetBits).substr(0, 4);
+    points.push_back(chosen);
+    if (llvm::Error error =
+            qz::writeReportFiles(options.reportDir, result.layers, points))
+      return emitError(loc) << llvm::toString(std::move(error));
+  }
+  return result;
+}
