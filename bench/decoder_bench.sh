@@ -12,6 +12,7 @@
 #   bench/decoder_bench.sh [build-dir]      (default: build)
 #   env: HIDDEN (2048), HEADS (16), FFN (5632), PAST (128), PREFILL (16),
 #        THREADS (1), REPS (20), VARIANTS ("fp32 int4"), KEEP=1 keeps files,
+#        COMPILE_FLAGS (extra quant-compile flags, e.g. --raise-linear=false),
 #        QUANT_ORT_DIR (default <build-dir>/ort, else build/ort)
 #
 #===----------------------------------------------------------------------===#
@@ -26,6 +27,7 @@ prefill="${PREFILL:-16}"
 threads="${THREADS:-1}"
 reps="${REPS:-20}"
 variants="${VARIANTS:-fp32 int4}"
+read -r -a compile_flags <<< "${COMPILE_FLAGS:-}"
 python=/usr/bin/python3
 if [ -z "${QUANT_ORT_DIR:-}" ]; then
   QUANT_ORT_DIR="$build/ort"
@@ -49,12 +51,17 @@ shape() {
   fi
   for v in $variants; do
     echo "$name $v: compiling..." >&2
-    "$build/bin/quant-compile" "$dir/decoder_$v.onnx" -o "$dir/$v.so" \
-      --threads "$threads" > /dev/null
+    if ! "$build/bin/quant-compile" "$dir/decoder_$v.onnx" -o "$dir/$v.so" \
+        --threads "$threads" "${compile_flags[@]}" > "$dir/$v.log" 2>&1; then
+      cat "$dir/$v.log" >&2
+      exit 1
+    fi
     echo "$name $v: timing..." >&2
     local q o
+    local run_threads=()
+    [ "$threads" -eq 1 ] || run_threads=(--threads "$threads")
     q=$("$build/bin/quant-run" "$dir/$v.so" "${inputs[@]}" --bench "$reps" \
-          --threads "$threads" | awk '/^median_ms/ {print $2}')
+          "${run_threads[@]}" | awk '/^median_ms/ {print $2}')
     o=$(node scripts/ort/ort_run.js "$dir/decoder_$v.onnx" "${inputs[@]}" \
           --bench "$reps" --threads "$threads" | awk '/^median_ms/ {print $2}')
     echo "$name $v $q $o" >> "$work/results"

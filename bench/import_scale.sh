@@ -36,8 +36,11 @@ measure() {
   local mb
   mb=$(du -cm "$model"* | awk 'END {print $1}')
   echo "$name: compiling ($mb MB on disk)..." >&2
-  /usr/bin/time -v "$build/bin/quant-compile" "$model" -o "$work/$name.so" \
-    > /dev/null 2> "$work/$name.time"
+  if ! /usr/bin/time -v "$build/bin/quant-compile" "$model" \
+      -o "$work/$name.so" > /dev/null 2> "$work/$name.time"; then
+    cat "$work/$name.time" >&2
+    exit 1
+  fi
   local wall peak
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
            n = split($2, t, ":"); s = 0
@@ -45,6 +48,7 @@ measure() {
            print s }' "$work/$name.time")
   peak=$(awk -F': ' '/Maximum resident set size/ {print $2 / 1024}' \
            "$work/$name.time")
+  mkdir -p "$work/$name.out"
   "$build/bin/quant-run" "$work/$name.so" "$@" --output-dir "$work/$name.out" \
     > /dev/null
   echo "$name $mb $wall $peak" >> "$results"

@@ -12,12 +12,16 @@
 
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntOps.h"
+#include "quant/Dialect/Qnt/Transforms/Passes.h"
 #include "quant/Quantize/QuantFormat.h"
 #include "quant/Quantize/Sensitivity.h"
 #include "quant/Quantize/WeightQuantizer.h"
 #include "quant/Support/Rounding.h"
 
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -142,6 +146,72 @@ LogicalResult replaceWeight(Layer &layer, const qz::QuantizedWeights &q) {
 
 } // namespace
 
+/// The statistics attributes the outlier passes read (ChannelUtils.h).
+static constexpr StringLiteral kInputAbsMaxAttr = "qnt.input_absmax";
+static constexpr StringLiteral kInputMeanAbsAttr = "qnt.input_meanabs";
+
+LogicalResult
+mlir::qnt::rewriteOutlierChannels(ModuleOp module,
+                                  const CalibrationResult &calibration,
+                                  const AutoQuantizeOptions &options) {
+  if (!options.rewritesChannels())
+    return success();
+  Location loc = module.getLoc();
+  if (!options.migrate.empty() && options.migrate != "awq" &&
+      options.migrate != "smoothquant")
+    return emitError(loc) << "unknown scale migration '" << options.migrate
+                          << "' (expected awq or smoothquant)";
+  MLIRContext *ctx = module.getContext();
+  auto f32 = Float32Type::get(ctx);
+  module.walk([&](MatmulOp matmul) {
+    auto name = matmul->getAttrOfType<StringAttr>(kLayerAttrName);
+    const LayerCalibration *stats =
+        name ? calibration.lookup(name.getValue()) : nullptr;
+    if (!stats)
+      return;
+    auto type = RankedTensorType::get({stats->k}, f32);
+    ArrayRef<float> absMax = stats->stats.getAbsMax();
+    std::vector<double> meanAbs = stats->stats.getMeanAbs();
+    std::vector<float> mean(meanAbs.begin(), meanAbs.end());
+    matmul->setAttr(kInputAbsMaxAttr, DenseElementsAttr::get(type, absMax));
+    matmul->setAttr(kInputMeanAbsAttr,
+                    DenseElementsAttr::get(type, ArrayRef<float>(mean)));
+  });
+
+  PassManager pm(ctx);
+  if (options.rotate)
+    pm.addNestedPass<func::FuncOp>(createQntRotateWeightsPass());
+  if (!options.migrate.empty()) {
+    QntMigrateScalesPassOptions migrate;
+    migrate.method = options.migrate;
+    migrate.format = options.migrateFormat;
+    pm.addNestedPass<func::FuncOp>(createQntMigrateScalesPass(migrate));
+  }
+  if (options.reorder) {
+    QntReorderChannelsPassOptions reorder;
+    // A runtime permutation (#qnt.permuted) would hide the plain weight
+    // from the quantizer: only absorbable groups are reordered.
+    reorder.unabsorbed = "skip";
+    pm.addNestedPass<func::FuncOp>(createQntReorderChannelsPass(reorder));
+  }
+  pm.addPass(createCanonicalizerPass());
+  LogicalResult rewritten = pm.run(module);
+  module.walk([&](MatmulOp matmul) {
+    matmul->removeAttr(kInputAbsMaxAttr);
+    matmul->removeAttr(kInputMeanAbsAttr);
+  });
+  if (failed(rewritten))
+    return emitError(loc) << "the outlier channel rewrites failed";
+  return success();
+}
+
+std::vector<std::string> mlir::qnt::getDefaultCandidates() {
+  return {"int3-g64",       "uint3-g32-asym", "int4-g128",
+          "uint4-g128-asym", "int4-g64",       "uint4-g64-asym",
+          "int4-g32",        "uint4-g32-asym", "nf4-g64",
+          "int8-g128",       "int8-g64"};
+}
+
 FailureOr<AutoQuantizeResult>
 mlir::qnt::autoQuantizeWeights(ModuleOp module,
                                const CalibrationResult &calibration,
@@ -202,16 +272,27 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
   // Quantize every (layer, candidate) pair and score it.
   AutoQuantizeResult result;
   std::vector<qz::CandidateList> candidates;
-  qz::GPTQOptions gptqOptions;
-  gptqOptions.actOrder = options.actOrder;
   for (Layer &layer : layers) {
+    // MSE clipping weighs each column's squared error by its input energy,
+    // diag(X^T X), the diagonal of the output error it is scored by.
+    std::vector<double> diagonal(layer.cols);
+    for (int64_t k = 0; k < layer.cols; ++k)
+      diagonal[k] = layer.hessian[k * layer.cols + k];
+    qz::ScaleSearchOptions search;
+    search.mseClip = options.mseClip;
+    if (options.mseClip)
+      search.columnWeights = diagonal;
+    qz::GPTQOptions gptqOptions;
+    gptqOptions.actOrder = options.actOrder;
+    gptqOptions.scaleSearch = search;
     qz::CandidateList list;
     for (const qz::QuantFormat &format : formats) {
       llvm::Expected<qz::QuantizedWeights> q =
           options.gptq
               ? qz::quantizeGPTQ(format, layer.weights, layer.rows, layer.cols,
                                  layer.hessian, gptqOptions)
-              : qz::quantizeRTN(format, layer.weights, layer.rows, layer.cols);
+              : qz::quantizeRTN(format, layer.weights, layer.rows, layer.cols,
+                                search);
       if (!q)
         return layer.matmul.emitOpError()
                << "cannot quantize layer '" << layer.stats->name << "' to "
@@ -245,7 +326,9 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
     report.name = layer.stats->name;
     report.format = q.format.getName();
     report.encoding = q.format.getEncodingAttr();
-    report.method = options.gptq ? "gptq" : "rtn";
+    report.method = std::string(options.gptq ? "gptq" : "rtn") +
+                    (options.gptq && options.actOrder ? "+act-order" : "") +
+                    (options.mseClip ? "+mse" : "");
     report.rows = layer.rows;
     report.cols = layer.cols;
     report.bits = q.format.getStorageBits(layer.rows, layer.cols);

@@ -283,9 +283,20 @@ mlir::qnt::compileModule(ModuleOp module, const CompileOptions &options) {
       calibrationOptions.entry = abi->entry;
     FailureOr<CalibrationResult> stats =
         calibrateModel(module, calibrationOptions);
-    if (failed(stats) ||
-        (!options.calibrationDumpDir.empty() &&
-         failed(writeCalibration(*stats, options.calibrationDumpDir, loc))))
+    if (failed(stats))
+      return failure();
+    // Outlier handling rewrites the float model from the statistics; the
+    // layer inputs change, so the model is calibrated again for the
+    // quantizers.
+    if (options.autoQuantize && options.autoQuantize->rewritesChannels()) {
+      if (failed(rewriteOutlierChannels(module, *stats, *options.autoQuantize)))
+        return failure();
+      stats = calibrateModel(module, calibrationOptions);
+      if (failed(stats))
+        return failure();
+    }
+    if (!options.calibrationDumpDir.empty() &&
+        failed(writeCalibration(*stats, options.calibrationDumpDir, loc)))
       return failure();
     result.calibration = std::move(*stats);
   }

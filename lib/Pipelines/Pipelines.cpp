@@ -160,6 +160,11 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   math::MathExpandOpsPassOptions expandOptions;
   expandOptions.opMnemonics = {"rsqrt"};
   pm.addPass(math::createMathExpandOpsPass(expandOptions));
+  // Math with an LLVM intrinsic (floor, fma, sqrt: the vectorized exp and
+  // sigmoid polynomials use them) stays vector; the rest becomes libm calls.
+  ConvertMathToLLVMPassOptions mathOptions;
+  mathOptions.approximateLog1p = false;
+  pm.addPass(createConvertMathToLLVMPass(mathOptions));
   pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.x86Vector = avx512;

@@ -120,10 +120,9 @@ struct VectorizeLinalgPass
       if (failed(linalg::vectorizeOpPrecondition(op)))
         continue;
       Operation *tiled = op;
-      if (llvm::any_of(llvm::zip(tiles, op.getStaticLoopRanges()),
-                       [](auto p) {
-                         return std::get<0>(p) != std::get<1>(p);
-                       })) {
+      if (llvm::any_of(llvm::zip(tiles, op.getStaticLoopRanges()), [](auto p) {
+            return std::get<0>(p) != std::get<1>(p);
+          })) {
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
         rewriter.setInsertionPoint(op);
@@ -194,7 +193,8 @@ struct VectorizeLinalgPass
     });
     if (!mathOps.empty()) {
       RewritePatternSet patterns(ctx);
-      populateMathF32ExpansionPatterns(patterns, [](StringRef) { return true; });
+      populateMathF32ExpansionPatterns(patterns,
+                                       [](StringRef) { return true; });
       populateMathPolynomialApproximationPatterns(
           patterns, [](StringRef) { return true; });
       if (failed(applyOpPatternsGreedily(mathOps, std::move(patterns))))

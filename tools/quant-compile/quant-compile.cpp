@@ -168,8 +168,9 @@ static cl::opt<double> budgetBits(
     cl::init(0.0), cl::cat(autoCategory));
 static cl::list<std::string> candidates(
     "candidates", cl::CommaSeparated,
-    cl::desc("Candidate formats for --budget-bits (default "
-             "int2-g64,int3-g64,int4-g64,int8-g64; see QuantFormat::parse)"),
+    cl::desc("Candidate formats for --budget-bits (default: 3-, 4- and 8-bit "
+             "integers with groups of 32 to 128, symmetric and asymmetric, "
+             "and nf4-g64; see QuantFormat::parse)"),
     cl::cat(autoCategory));
 static cl::opt<bool>
     noGptq("no-gptq",
@@ -178,8 +179,13 @@ static cl::opt<bool>
 static cl::opt<bool>
     actOrder("act-order",
              cl::desc("--budget-bits: GPTQ columns by decreasing X^T X "
-                      "diagonal"),
-             cl::init(false), cl::cat(autoCategory));
+                      "diagonal (default on; --act-order=false turns it off)"),
+             cl::init(true), cl::cat(autoCategory));
+static cl::opt<bool>
+    noMse("no-mse",
+          cl::desc("--budget-bits: min-max group scales instead of the MSE "
+                   "clipping search"),
+          cl::init(false), cl::cat(autoCategory));
 static cl::opt<std::string> reportDir(
     "report",
     cl::desc("--budget-bits: write report.txt, report.json and pareto.svg "
@@ -375,17 +381,17 @@ int main(int argc, char **argv) {
       return fail("--budget-bits needs --raise-linear");
     AutoQuantizeOptions autoOptions;
     autoOptions.budgetBits = budgetBits;
-    if (candidates.empty())
-      autoOptions.candidates = {"int2-g64", "int3-g64", "int4-g64", "int8-g64"};
-    else
+    if (!candidates.empty())
       autoOptions.candidates.assign(candidates.begin(), candidates.end());
     autoOptions.gptq = !noGptq;
     autoOptions.actOrder = actOrder;
+    autoOptions.mseClip = !noMse;
     autoOptions.reportDir = reportDir;
     options.autoQuantize = autoOptions;
-  } else if (!candidates.empty() || noGptq || actOrder || !reportDir.empty()) {
-    return fail("--candidates, --no-gptq, --act-order and --report need "
-                "--budget-bits");
+  } else if (!candidates.empty() || noGptq || actOrder.getNumOccurrences() ||
+             noMse || !reportDir.empty()) {
+    return fail("--candidates, --no-gptq, --act-order, --no-mse and --report "
+                "need --budget-bits");
   }
 
   // Any calibration option, or the automatic flow, asks for calibration.

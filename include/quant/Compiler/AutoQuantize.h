@@ -26,18 +26,41 @@
 namespace mlir {
 namespace qnt {
 
+/// The candidates quant-compile uses without --candidates: symmetric and
+/// asymmetric 3- and 4-bit integers with groups of 32 to 128, NF4, and
+/// int8 for the layers that need it, so the knapsack can trade group size
+/// and zero points against bits per layer.
+std::vector<std::string> getDefaultCandidates();
+
 struct AutoQuantizeOptions {
   /// Candidate formats, as quantize::QuantFormat::parse names them
   /// ("int4-g32", "int3-g64", "nf4", "mxfp4", ...).
-  std::vector<std::string> candidates;
+  std::vector<std::string> candidates = getDefaultCandidates();
   /// Average stored bits per weight over the quantized layers.
   double budgetBits = 4.25;
   /// GPTQ (second-order error compensation) rather than round-to-nearest.
   bool gptq = true;
   /// GPTQ: quantize columns by decreasing diag(X^T X).
-  bool actOrder = false;
+  bool actOrder = true;
+  /// Group scales (and zero points) by an MSE clipping search weighted by
+  /// diag(X^T X), rather than min-max.
+  bool mseClip = true;
+  /// Outlier handling on the float model before the formats are chosen
+  /// (rewriteOutlierChannels): Hadamard rotations folded into producer /
+  /// consumer pairs (qnt-rotate-weights), per-channel scale migration
+  /// ("awq", "smoothquant" or "" for none; qnt-migrate-scales, AWQ
+  /// searching for `migrateFormat`), and outlier channel grouping absorbed
+  /// by the producers (qnt-reorder-channels, unabsorbable groups skipped).
+  bool rotate = false;
+  std::string migrate = "awq";
+  std::string migrateFormat = "int4-g64";
+  bool reorder = true;
   /// Where report.txt, report.json and pareto.svg go; empty: nowhere.
   std::string reportDir;
+
+  bool rewritesChannels() const {
+    return rotate || !migrate.empty() || reorder;
+  }
 };
 
 struct AutoQuantizeResult {
@@ -48,6 +71,16 @@ struct AutoQuantizeResult {
   /// Weights of the quantized layers.
   uint64_t numWeights = 0;
 };
+
+/// The float rewrites of `options` (rotate, migrate, reorder, in that
+/// order), on a module whose qnt.matmul ops carry `qnt.layer` names: the
+/// per-channel input statistics of `calibration` are attached to each layer
+/// for the passes (qnt.input_absmax, qnt.input_meanabs) and removed after.
+/// The model computes the same function (up to float rounding); its layer
+/// inputs change, so calibrate again before autoQuantizeWeights.
+LogicalResult rewriteOutlierChannels(ModuleOp module,
+                                     const CalibrationResult &calibration,
+                                     const AutoQuantizeOptions &options);
 
 /// Quantizes the plain qnt.matmul weights of `module` as described above.
 /// Every such layer needs X^T X in `calibration` (matched by its qnt.layer

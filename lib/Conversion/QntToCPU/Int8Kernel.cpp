@@ -273,6 +273,11 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
     rowIndices.push_back(arith::AddIOp::create(b, loc, rowBase, index(b, r)));
   // i32 accumulators start at -2^(bits-1) * sum_k q_k (VNNI: the weight
   // bias) or zero.
+  // Few rows: sub-words accumulate into separate i32 chains (summed
+  // exactly at the end) so that vpdpbusd latency does not serialise them.
+  int64_t splits = std::max<int64_t>(
+      1, std::min<int64_t>(subWords, 8 / (rows * vectors)));
+  Value zeroDot = splat(b, intVector, b.getI32IntegerAttr(0));
   SmallVector<Value> dots;
   for (int64_t r = 0; r < rows; ++r) {
     Value start = splat(b, intVector, b.getI32IntegerAttr(0));
@@ -285,8 +290,11 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
               b, loc, b.getI32IntegerAttr(-(int32_t(1) << (bits - 1)))));
       start = vector::BroadcastOp::create(b, loc, intVector, correction);
     }
-    for (int64_t v = 0; v < vectors; ++v)
+    for (int64_t v = 0; v < vectors; ++v) {
       dots.push_back(start);
+      for (int64_t t = 1; t < splits; ++t)
+        dots.push_back(zeroDot);
+    }
   }
 
   auto emitWord = [&](OpBuilder &b, Value word, SmallVector<Value> &dots) {
@@ -331,7 +339,7 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
             b, loc, byteVector,
             vector::BroadcastOp::create(b, loc, intVector, quad));
         for (int64_t v = 0; v < vectors; ++v) {
-          Value &dot = dots[r * vectors + v];
+          Value &dot = dots[(r * vectors + v) * splits + s % splits];
           if (args.vnni) {
             dot = call(b, intVector, "llvm.x86.avx512.vpdpbusd.512",
                        {dot, weights[v], activations});
@@ -368,6 +376,13 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
     emitWord(b, index(b, 0), dots);
   }
 
+  auto dot = [&](int64_t r, int64_t v) {
+    Value sum = dots[(r * vectors + v) * splits];
+    for (int64_t t = 1; t < splits; ++t)
+      sum = arith::AddIOp::create(b, loc, sum,
+                                  dots[(r * vectors + v) * splits + t]);
+    return sum;
+  };
   SmallVector<Value> weightScales;
   for (int64_t v = 0; v < vectors; ++v)
     weightScales.push_back(
@@ -382,7 +397,7 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
     for (int64_t v = 0; v < vectors; ++v) {
       Value scale = arith::MulFOp::create(b, loc, actScales, weightScales[v]);
       Value value =
-          arith::SIToFPOp::create(b, loc, floatVector, dots[r * vectors + v]);
+          arith::SIToFPOp::create(b, loc, floatVector, dot(r, v));
       value = arith::MulFOp::create(b, loc, value, scale);
       result.push_back(
           arith::AddFOp::create(b, loc, acc[r * vectors + v], value));

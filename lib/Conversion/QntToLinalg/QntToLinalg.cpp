@@ -232,7 +232,12 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
     if (weightRank < 2)
       return op.emitOpError("expects a weight of rank >= 2, got ")
              << weightType;
-    int64_t numBatch = weightRank - 2;
+    // The batch dimensions are the lhs's; a 2-D weight is shared by every
+    // batch (a linear layer on [B..., M, K] activations), a batched one is
+    // indexed by them.
+    int64_t numBatch =
+        cast<RankedTensorType>(op.getLhs().getType()).getRank() - 2;
+    bool batchedWeight = weightRank > 2;
     ValueRange lhsValues = adaptor.getLhs();
     Value lhs = lhsValues.front();
     SmallVector<Value> parts = llvm::to_vector(adaptor.getWeight());
@@ -271,8 +276,9 @@ struct MatmulOpLowering : OpConversionPattern<MatmulOp> {
             [&](OpBuilder &b, Location nl, ValueRange args) {
               // The weight element (batch..., n, k), decoded in place.
               SmallVector<Value> indices;
-              for (int64_t i = 0; i < numBatch; ++i)
-                indices.push_back(linalg::IndexOp::create(b, nl, i));
+              if (batchedWeight)
+                for (int64_t i = 0; i < numBatch; ++i)
+                  indices.push_back(linalg::IndexOp::create(b, nl, i));
               indices.push_back(linalg::IndexOp::create(b, nl, numBatch + 1));
               indices.push_back(linalg::IndexOp::create(b, nl, numBatch + 2));
               Value w = encoding.buildDecodeElement(b, nl, weightShape, parts,

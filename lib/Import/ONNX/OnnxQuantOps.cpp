@@ -395,8 +395,7 @@ static LogicalResult foldInt32Dequantize(Importer &imp, ValueInfo &x) {
   if (!scale || (imp.hasInput(2) && !imp.constInput(2)))
     return imp.nodeError() << "int32 input needs constant scale and zero point";
   if (scale->type != kFloat)
-    return imp.nodeError() << "int32 input with a "
-                           << onnxTypeName(scale->type)
+    return imp.nodeError() << "int32 input with a " << onnxTypeName(scale->type)
                            << " scale is not supported (supported: float)";
   ArrayRef<int64_t> shape = x.constant->shape;
   FailureOr<QuantParams> qp = classify(imp, shape, scale->shape);

@@ -17,8 +17,8 @@ using namespace mlir::qnt::channel;
 /// Parts up to this many bytes stay inline dense attributes.
 static constexpr int64_t kInlineLimit = 64;
 
-static SmallVector<std::vector<uint8_t>>
-readParts(ConstantOp constant, bool &ok) {
+static SmallVector<std::vector<uint8_t>> readParts(ConstantOp constant,
+                                                   bool &ok) {
   SmallVector<std::vector<uint8_t>> parts;
   ok = true;
   for (Attribute part : constant.getParts()) {
@@ -70,16 +70,14 @@ static ElementsAttr makePartAttr(const PartInfo &part,
                                         std::move(blob));
 }
 
-LogicalResult channel::setEncodedWeight(PlainLinear &linear,
-                                        Attribute encoding,
+LogicalResult channel::setEncodedWeight(PlainLinear &linear, Attribute encoding,
                                         const PartsData &partsData) {
   auto iface = cast<EncodingAttrInterface>(encoding);
   RankedTensorType oldType = linear.weight.getType();
   SmallVector<PartInfo> parts = iface.getParts(oldType.getShape());
   if (parts.size() != partsData.size())
-    return linear.op.emitOpError()
-           << "encoding produced " << partsData.size() << " parts, expected "
-           << parts.size();
+    return linear.op.emitOpError() << "encoding produced " << partsData.size()
+                                   << " parts, expected " << parts.size();
   SmallVector<Attribute> attrs;
   for (auto [part, bytes] : llvm::zip_equal(parts, partsData)) {
     if (int64_t(bytes.size()) != part.getNumBytes())
@@ -106,9 +104,8 @@ LogicalResult channel::setPlainWeight(PlainLinear &linear,
   RankedTensorType type = linear.weight.getType();
   auto iface = cast<EncodingAttrInterface>(type.getEncoding());
   PartsData parts;
-  if (failed(iface.referenceEncode(type.getShape(), values, {}, parts, [&] {
-        return linear.op.emitOpError();
-      })))
+  if (failed(iface.referenceEncode(type.getShape(), values, {}, parts,
+                                   [&] { return linear.op.emitOpError(); })))
     return failure();
   if (failed(setEncodedWeight(linear, type.getEncoding(), parts)))
     return failure();
@@ -142,8 +139,7 @@ Value channel::makeFloatConstant(OpBuilder &b, Location loc,
 std::optional<std::vector<float>>
 channel::getChannelStat(Operation *op, StringRef name, int64_t k) {
   auto attr = op->getAttrOfType<DenseElementsAttr>(name);
-  if (!attr || !attr.getElementType().isF32() ||
-      attr.getNumElements() != k)
+  if (!attr || !attr.getElementType().isF32() || attr.getNumElements() != k)
     return std::nullopt;
   auto range = attr.getValues<float>();
   return std::vector<float>(range.begin(), range.end());
@@ -157,23 +153,24 @@ LogicalResult channel::verifyChannelStat(Operation *op, StringRef name,
   auto dense = dyn_cast<DenseElementsAttr>(attr);
   if (!dense || !dense.getElementType().isF32() ||
       dense.getType().getRank() != 1 || dense.getNumElements() != k)
-    return op->emitError() << "'" << name
-                           << "' must be a dense f32 vector of " << k
-                           << " values (one per input channel)";
+    return op->emitError() << "'" << name << "' must be a dense f32 vector of "
+                           << k << " values (one per input channel)";
   for (float v : dense.getValues<float>())
     if (!(v >= 0.0f) || std::isinf(v))
-      return op->emitError() << "'" << name
-                             << "' holds a negative or non-finite value";
+      return op->emitError()
+             << "'" << name << "' holds a negative or non-finite value";
   return success();
 }
 
 std::string channel::describe(MatmulOp op) {
   if (auto name = op->getAttrOfType<StringAttr>("qnt.layer"))
     return name.str();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  op.getLoc().print(os);
-  return text;
+  Location loc = op.getLoc();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return "qnt.matmul at line " + std::to_string(file.getLine());
+  return "qnt.matmul";
 }
 
 int64_t channel::getLastDim(Value value) {

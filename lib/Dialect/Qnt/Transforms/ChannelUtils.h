@@ -59,8 +59,8 @@ Value makeFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
                         ArrayRef<float> values);
 
 /// A per-channel statistic attribute of `op` with `k` values, if present.
-std::optional<std::vector<float>> getChannelStat(Operation *op,
-                                                 StringRef name, int64_t k);
+std::optional<std::vector<float>> getChannelStat(Operation *op, StringRef name,
+                                                 int64_t k);
 
 /// Fails (with an error at `op`) when the attribute is present but not a
 /// dense f32 vector of `k` values.

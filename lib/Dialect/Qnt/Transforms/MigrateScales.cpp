@@ -114,7 +114,9 @@ static bool findFoldTarget(Value value, int64_t channels, FoldTarget &target) {
         target = inner;
         return true;
       }
-      target.reason = inner.reason;
+      // Report why the preferred factor could not take the scales.
+      if (target.reason.empty())
+        target.reason = inner.reason;
     }
     if (target.reason.empty())
       target.reason = "the factors of the product are read elsewhere";
@@ -238,9 +240,8 @@ QntMigrateScalesPass::migrateGroup(Value input, ArrayRef<MatmulOp> users,
 
   // Consumers: W diag(s); their input statistics become those of x / s.
   for (PlainLinear &linear : linears) {
-    if (failed(setPlainWeight(linear, qz::scaleColumns(linear.values,
-                                                       linear.rows, k,
-                                                       scales))))
+    if (failed(setPlainWeight(
+            linear, qz::scaleColumns(linear.values, linear.rows, k, scales))))
       return failure();
     for (StringRef name : {kInputAbsMaxAttr, kInputMeanAbsAttr})
       if (auto stat = getChannelStat(linear.op, name, k)) {

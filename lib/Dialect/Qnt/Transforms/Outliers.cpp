@@ -44,8 +44,8 @@ private:
 
 } // namespace
 
-template <typename T> static void appendBytes(std::vector<uint8_t> &out,
-                                              const T &value) {
+template <typename T>
+static void appendBytes(std::vector<uint8_t> &out, const T &value) {
   const auto *p = reinterpret_cast<const uint8_t *>(&value);
   out.insert(out.end(), p, p + sizeof(T));
 }
@@ -59,9 +59,7 @@ LogicalResult QntOutliersPass::split(PlainLinear &linear, Attribute base,
   qz::SparseOutliers sparse =
       qz::extractOutliers(linear.values, rows, cols, nnz, dense);
   auto baseIface = cast<EncodingAttrInterface>(base);
-  auto emitError = [&] {
-    return linear.op.emitOpError() << "qnt-outliers: ";
-  };
+  auto emitError = [&] { return linear.op.emitOpError() << "qnt-outliers: "; };
   PartsData parts;
   if (failed(baseIface.referenceEncode(shape, dense, {}, parts, emitError)))
     return failure();
@@ -117,11 +115,11 @@ LogicalResult QntOutliersPass::split(PlainLinear &linear, Attribute base,
   if (failed(setEncodedWeight(linear, encoding, parts)))
     return failure();
   auto rel = [&](double e) { return norm > 0 ? std::sqrt(e / norm) : 0.0; };
-  linear.op.emitRemark() << "qnt-outliers: " << name << ": " << nnz
-                         << " of " << rows * cols
+  linear.op.emitRemark() << "qnt-outliers: " << name << ": " << nnz << " of "
+                         << rows * cols
                          << " weights kept sparse; relative weight error "
-                         << llvm::formatv("{0:E2}", rel(errRtn)).str()
-                         << " -> " << llvm::formatv("{0:E2}", rel(err)).str();
+                         << llvm::formatv("{0:E2}", rel(errRtn)).str() << " -> "
+                         << llvm::formatv("{0:E2}", rel(err)).str();
   return success();
 }
 
@@ -139,8 +137,8 @@ void QntOutliersPass::runOnOperation() {
   else if (outlierValueType == "f32")
     valueType = Float32Type::get(ctx);
   else {
-    module.emitError() << "qnt-outliers: unknown value-type '" << outlierValueType
-                       << "' (expected f16 or f32)";
+    module.emitError() << "qnt-outliers: unknown value-type '"
+                       << outlierValueType << "' (expected f16 or f32)";
     return signalPassFailure();
   }
   llvm::Expected<qz::QuantFormat> parsed = qz::QuantFormat::parse(format);

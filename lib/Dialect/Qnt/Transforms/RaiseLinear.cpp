@@ -52,6 +52,8 @@ struct HostWeight {
   SmallVector<int64_t> shape;
   std::vector<uint8_t> bytes;
   unsigned width = 0;
+  /// The name of the blob the constant came from ("" when inline).
+  std::string name;
 };
 
 /// Permutes `w` by `perms` (result dim i = input dim perms[i]).
@@ -118,6 +120,8 @@ static FailureOr<HostWeight> traceConstantWeight(Value value) {
   w.shape.assign(type.getShape().begin(), type.getShape().end());
   w.bytes = std::move(*bytes);
   w.width = elementType.getWidth() / 8;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(root))
+    w.name = resource.getRawHandle().getKey().str();
   for (Operation *op : llvm::reverse(chain)) {
     if (auto t = dyn_cast<tosa::TransposeOp>(op)) {
       SmallVector<int64_t> perms(t.getPerms().begin(), t.getPerms().end());
@@ -152,7 +156,9 @@ static Value createPlainConstant(OpBuilder &b, Location loc,
   } else {
     AsmResourceBlob blob =
         HeapAsmResourceBlob::allocateAndCopyWithAlign(data, w.width);
-    part = DenseResourceElementsAttr::get(partType, "plain_weight",
+    // The blob manager makes the name unique (w_plain, w_plain_1, ...).
+    std::string name = (w.name.empty() ? "weight" : w.name) + "_plain";
+    part = DenseResourceElementsAttr::get(partType, name,
                                           std::move(blob));
   }
   return ConstantOp::create(b, loc, encodedType, b.getArrayAttr({part}));
@@ -310,8 +316,8 @@ struct RaiseTosaMatmul : OpRewritePattern<tosa::MatMulOp> {
     auto matmul = MatmulOp::create(
         rewriter, loc, type2, lhs2, w, bias, residual,
         ActivationAttr::get(rewriter.getContext(), activation));
-    rewriter.replaceOp(last, reshapeTo(rewriter, loc, matmul.getResult(),
-                                       outType.getShape()));
+    rewriter.replaceOp(
+        last, reshapeTo(rewriter, loc, matmul.getResult(), outType.getShape()));
     ++counts.raised;
     return success();
   }

@@ -123,8 +123,8 @@ static bool tracePermutable(Value value, PermutePlan &plan) {
       int64_t last = getLastDim(input);
       if (last == 1)
         continue; // Broadcast along the channels: the same for each.
-      if (last == plan.channels && isChannelVectorType(input.getType(),
-                                                       plan.channels)) {
+      if (last == plan.channels &&
+          isChannelVectorType(input.getType(), plan.channels)) {
         if (!getFloatConstant(input)) {
           plan.reason = "'" + def->getName().getStringRef().str() +
                         "' takes a non-constant channel vector";
@@ -186,10 +186,9 @@ private:
 
 } // namespace
 
-LogicalResult
-QntReorderChannelsPass::absorb(PermutePlan &plan,
-                               ArrayRef<PlainLinear *> consumers,
-                               const qz::ChannelOrder &order) {
+LogicalResult QntReorderChannelsPass::absorb(PermutePlan &plan,
+                                             ArrayRef<PlainLinear *> consumers,
+                                             const qz::ChannelOrder &order) {
   for (PlainLinear *linear : consumers) {
     if (failed(setPlainWeight(*linear,
                               qz::permuteColumns(linear->values, linear->rows,
@@ -225,10 +224,10 @@ QntReorderChannelsPass::absorb(PermutePlan &plan,
   for (OpOperand *operand : plan.vectors) {
     std::vector<float> values = *getFloatConstant(operand->get());
     OpBuilder b(operand->getOwner());
-    operand->set(makeFloatConstant(
-        b, operand->get().getLoc(),
-        cast<RankedTensorType>(operand->get().getType()),
-        qz::permuteVector(values, order)));
+    operand->set(
+        makeFloatConstant(b, operand->get().getLoc(),
+                          cast<RankedTensorType>(operand->get().getType()),
+                          qz::permuteVector(values, order)));
   }
   return success();
 }
@@ -280,8 +279,8 @@ QntReorderChannelsPass::reorderGroup(Value input,
   std::vector<float> actScale = act ? *act : std::vector<float>(k, 1.0f);
   std::vector<double> scores(k, 0.0);
   for (PlainLinear &linear : linears) {
-    std::vector<double> s = qz::channelOutlierScores(actScale, linear.values,
-                                                     linear.rows, k);
+    std::vector<double> s =
+        qz::channelOutlierScores(actScale, linear.values, linear.rows, k);
     for (int64_t i = 0; i < k; ++i)
       scores[i] += s[i];
   }
@@ -293,8 +292,7 @@ QntReorderChannelsPass::reorderGroup(Value input,
     return first.emitRemark()
            << "qnt-reorder-channels: [" << names << "] " << k
            << " input channels, scores from "
-           << (act ? "activation max |x| and weights" : "weights only")
-           << ": ";
+           << (act ? "activation max |x| and weights" : "weights only") << ": ";
   };
   if (moved == 0) {
     remark() << "already in order";
@@ -322,8 +320,7 @@ QntReorderChannelsPass::reorderGroup(Value input,
     if (!plan.vectors.empty())
       what.push_back(std::to_string(plan.vectors.size()) +
                      " channel vector(s)");
-    remark() << moved << " moved, absorbed into the "
-             << llvm::join(what, ", ");
+    remark() << moved << " moved, absorbed into the " << llvm::join(what, ", ");
     return success();
   }
   if (unabsorbed == "skip") {

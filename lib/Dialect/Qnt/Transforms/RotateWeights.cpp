@@ -126,9 +126,9 @@ LogicalResult QntRotateWeightsPass::rotate(MatmulOp producer,
     for (int64_t r = 0; r < p->rows; r += b)
       rotation->apply(values.data() + r);
     OpBuilder builder(producer);
-    producer.getBiasMutable().assign(makeFloatConstant(
-        builder, bias.getLoc(), cast<RankedTensorType>(bias.getType()),
-        values));
+    producer.getBiasMutable().assign(
+        makeFloatConstant(builder, bias.getLoc(),
+                          cast<RankedTensorType>(bias.getType()), values));
   }
   // Q on every block of b columns of each consumer row: W Q^T.
   std::string names;
@@ -179,8 +179,8 @@ void QntRotateWeightsPass::runOnOperation() {
   });
   for (MatmulOp op : candidates) {
     auto remarkSkip = [&]() {
-      return op.emitRemark() << "qnt-rotate-weights: " << describe(op)
-                             << " not rotated: ";
+      return op.emitRemark()
+             << "qnt-rotate-weights: " << describe(op) << " not rotated: ";
     };
     auto weight = op.getWeight().getDefiningOp<ConstantOp>();
     if (!weight || !isa<PlainAttr>(weight.getType().getEncoding()) ||
