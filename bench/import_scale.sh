@@ -3,8 +3,9 @@
 #
 # Compiles fp32 models of growing size with quant-compile (ONNX import,
 # lowering, code generation, link: the whole flow in one process) under
-# /usr/bin/time -v and prints wall time, peak resident memory, and both per
-# MB of weights, which stay flat when the flow is linear in model size. The
+# /usr/bin/time -v and prints wall and CPU time, peak resident memory, and
+# CPU time and memory per MB of weights, which stay flat when the flow is
+# linear in model size. The
 # models: stacks of 4096x4096 fp32 MatMuls in external data
 # (examples/models/gen_matmul_stack.py) at SIZES MiB, and the decoder block
 # (examples/models/gen_decoder.py) in fp32 and int4 at HIDDEN / FFN. The
@@ -41,17 +42,19 @@ measure() {
     cat "$work/$name.time" >&2
     exit 1
   fi
-  local wall peak
+  local wall cpu peak
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
            n = split($2, t, ":"); s = 0
            for (i = 1; i <= n; i++) s = s * 60 + t[i]
            print s }' "$work/$name.time")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' \
+          "$work/$name.time")
   peak=$(awk -F': ' '/Maximum resident set size/ {print $2 / 1024}' \
            "$work/$name.time")
   mkdir -p "$work/$name.out"
   "$build/bin/quant-run" "$work/$name.so" "$@" --output-dir "$work/$name.out" \
     > /dev/null
-  echo "$name $mb $wall $peak" >> "$results"
+  echo "$name $mb $wall $cpu $peak" >> "$results"
   rm -f "$work/$name.so"
 }
 
@@ -71,11 +74,14 @@ for v in fp32 int4; do
   measure "decoder-$v" "$work/dec/decoder_$v.onnx" --input "x=$work/dec/x.npy"
 done
 
+# CPU seconds (user + system) are the measure of work; wall time also
+# counts waiting for a busy machine.
 echo "quant-compile (import + lower + codegen + link), one process:"
-printf '%-16s %10s %10s %12s %12s %12s\n' model "weights MB" "wall s" \
-  "peak RSS MB" "s / GB" "RSS / size"
-while read -r name mb wall peak; do
-  printf '%-16s %10d %10.2f %12.0f %12.2f %12.2f\n' "$name" "$mb" "$wall" \
-    "$peak" "$(awk -v w="$wall" -v m="$mb" 'BEGIN {print w * 1024 / m}')" \
+printf '%-16s %10s %8s %8s %12s %10s %11s\n' model "weights MB" "wall s" \
+  "cpu s" "peak RSS MB" "cpu s / GB" "RSS / size"
+while read -r name mb wall cpu peak; do
+  printf '%-16s %10d %8.1f %8.1f %12.0f %10.2f %11.2f\n' "$name" "$mb" \
+    "$wall" "$cpu" "$peak" \
+    "$(awk -v c="$cpu" -v m="$mb" 'BEGIN {print c * 1024 / m}')" \
     "$(awk -v p="$peak" -v m="$mb" 'BEGIN {print p / m}')"
 done < "$results"

@@ -29,6 +29,8 @@
 #        CASES (extended regex over case names, default all), THREADS
 #        (default 1), ORT=0 skips ONNX Runtime, QUANT_ORT_DIR (default
 #        build/ort), PIPELINE_EXTRA (more --qnt-cpu-pipeline options),
+#        STAT=min (best repetition instead of the median: on a loaded
+#        machine the median measures the load),
 #        WARM=1, KEEP=1 keeps the files
 #
 #===----------------------------------------------------------------------===#
@@ -153,9 +155,14 @@ ms = [int(m) for m in sys.argv[3].split()]
 shapes = [tuple(int(x) for x in s.split("x")) for s in sys.argv[4].split()]
 cases = [c.split("|") for c in sys.argv[5:]]
 
+# STAT=min reports the best repetition instead of the median (on a machine
+# shared with other work the median measures the contention).
+stat = os.environ.get("STAT", "median")
+
 def median_of(values):
     # The first repetition warms pages and code.
-    return statistics.median(values[1:] if len(values) > 2 else values)
+    values = values[1:] if len(values) > 2 else values
+    return min(values) if stat == "min" else statistics.median(values)
 
 def median(name):
     path = f"{work}/{name}.times"
@@ -175,11 +182,12 @@ def bandwidth(name):
     return float(rows[0][0]) / median_of([float(r[1]) for r in rows]) / 1e9
 
 print(f"single-thread read bandwidth over 1 GiB: {bandwidth('bw'):.2f} GB/s")
-print(f"threads = {threads}; GB/s = weight bytes (codes + scales) / time; "
+print(f"times: {stat} over the repetitions (after the first); "
+      f"threads = {threads}; GB/s = weight bytes (codes + scales) / time; "
       f"stream = read bandwidth over the same bytes (same process, same cache "
       f"flushing); x fp32 = quant fp32 time / time; x ORT = ORT MatMulNBits "
       f"time / time (accuracy_level 0 / 4)")
-header = (f"{'case':<15} {'K':>5} {'N':>6} {'M':>4} {'bits/w':>7} {'median ms':>10} "
+header = (f"{'case':<15} {'K':>5} {'N':>6} {'M':>4} {'bits/w':>7} {stat + ' ms':>10} "
           f"{'GB/s (w)':>9} {'GFLOP/s':>8} {'stream':>7} {'/ bw':>6} {'x fp32':>7} "
           f"{'x ORT l0':>9} {'x ORT l4':>9}")
 print(header)

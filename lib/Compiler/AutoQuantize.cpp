@@ -20,12 +20,12 @@
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/Error.h"
 
 #include <cstring>
@@ -206,10 +206,9 @@ mlir::qnt::rewriteOutlierChannels(ModuleOp module,
 }
 
 std::vector<std::string> mlir::qnt::getDefaultCandidates() {
-  return {"int3-g64",       "uint3-g32-asym", "int4-g128",
-          "uint4-g128-asym", "int4-g64",       "uint4-g64-asym",
-          "int4-g32",        "uint4-g32-asym", "nf4-g64",
-          "int8-g128",       "int8-g64"};
+  return {"int2-g64",        "int3-g64", "uint3-g32-asym", "int4-g128",
+          "uint4-g128-asym", "int4-g64", "uint4-g64-asym", "int4-g32",
+          "uint4-g32-asym",  "nf4-g64",  "int8-g128",      "int8-g64"};
 }
 
 FailureOr<AutoQuantizeResult>

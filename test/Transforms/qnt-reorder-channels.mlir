@@ -82,7 +82,7 @@ func.func @residual(%x: tensor<3x4xf32>, %r: tensor<3x1xf32>) -> tensor<3x4xf32>
 
 // Channels already in order are left alone; a value that is also returned
 // cannot be permuted.
-// REMARK: remark: qnt-reorder-channels: [second] 2 input channels, scores from weights only: 2 moved, kept in the encoding (#qnt.permuted), not absorbable: 'qnt.matmul' on the path is also read by 'func.return'
+// REMARK: remark: qnt-reorder-channels: [second] 2 input channels, scores from weights only: 2 moved, kept in the encoding (#qnt.permuted), not absorbable: the value is also read by 'func.return' (not as a qnt.matmul lhs)
 // REMARK: remark: qnt-reorder-channels: [first] 2 input channels, scores from weights only: already in order
 func.func @returned(%x: tensor<1x2xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
   %w1 = qnt.constant [dense<[[2.0, 1.0], [2.0, 1.0]]> : tensor<2x2xf32>] : tensor<2x2xf32, #qnt.plain<f32>>

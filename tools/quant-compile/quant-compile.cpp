@@ -168,9 +168,9 @@ static cl::opt<double> budgetBits(
     cl::init(0.0), cl::cat(autoCategory));
 static cl::list<std::string> candidates(
     "candidates", cl::CommaSeparated,
-    cl::desc("Candidate formats for --budget-bits (default: 3-, 4- and 8-bit "
-             "integers with groups of 32 to 128, symmetric and asymmetric, "
-             "and nf4-g64; see QuantFormat::parse)"),
+    cl::desc("Candidate formats for --budget-bits (default: int2-g64; 3-, "
+             "4- and 8-bit integers with groups of 32 to 128, symmetric and "
+             "asymmetric; nf4-g64; see QuantFormat::parse)"),
     cl::cat(autoCategory));
 static cl::opt<bool>
     noGptq("no-gptq",
@@ -186,6 +186,24 @@ static cl::opt<bool>
           cl::desc("--budget-bits: min-max group scales instead of the MSE "
                    "clipping search"),
           cl::init(false), cl::cat(autoCategory));
+static cl::opt<std::string> migrateMethod(
+    "migrate",
+    cl::desc("--budget-bits: per-channel scale migration into the producers "
+             "before quantization: awq (default), smoothquant or none"),
+    cl::init("awq"), cl::cat(autoCategory));
+static cl::opt<bool>
+    noMigrate("no-migrate", cl::desc("--budget-bits: same as --migrate=none"),
+              cl::init(false), cl::cat(autoCategory));
+static cl::opt<bool> noReorder(
+    "no-reorder",
+    cl::desc("--budget-bits: keep the input channel order (no outlier "
+             "grouping absorbed into the producers)"),
+    cl::init(false), cl::cat(autoCategory));
+static cl::opt<bool> rotate(
+    "rotate",
+    cl::desc("--budget-bits: fold Hadamard rotations into producer / "
+             "consumer layer pairs before quantization"),
+    cl::init(false), cl::cat(autoCategory));
 static cl::opt<std::string> reportDir(
     "report",
     cl::desc("--budget-bits: write report.txt, report.json and pareto.svg "
@@ -386,12 +404,22 @@ int main(int argc, char **argv) {
     autoOptions.gptq = !noGptq;
     autoOptions.actOrder = actOrder;
     autoOptions.mseClip = !noMse;
+    if (migrateMethod != "awq" && migrateMethod != "smoothquant" &&
+        migrateMethod != "none")
+      return fail("--migrate must be awq, smoothquant or none, got '" +
+                  migrateMethod + "'");
+    autoOptions.migrate =
+        noMigrate || migrateMethod == "none" ? "" : migrateMethod;
+    autoOptions.reorder = !noReorder;
+    autoOptions.rotate = rotate;
     autoOptions.reportDir = reportDir;
     options.autoQuantize = autoOptions;
   } else if (!candidates.empty() || noGptq || actOrder.getNumOccurrences() ||
-             noMse || !reportDir.empty()) {
-    return fail("--candidates, --no-gptq, --act-order, --no-mse and --report "
-                "need --budget-bits");
+             noMse || migrateMethod.getNumOccurrences() || noMigrate ||
+             noReorder || rotate || !reportDir.empty()) {
+    return fail("--candidates, --no-gptq, --act-order, --no-mse, --migrate, "
+                "--no-migrate, --no-reorder, --rotate and --report need "
+                "--budget-bits");
   }
 
   // Any calibration option, or the automatic flow, asks for calibration.

@@ -26,8 +26,8 @@
 namespace mlir {
 namespace qnt {
 
-/// The candidates quant-compile uses without --candidates: symmetric and
-/// asymmetric 3- and 4-bit integers with groups of 32 to 128, NF4, and
+/// The candidates quant-compile uses without --candidates: int2, symmetric
+/// and asymmetric 3- and 4-bit integers with groups of 32 to 128, NF4, and
 /// int8 for the layers that need it, so the knapsack can trade group size
 /// and zero points against bits per layer.
 std::vector<std::string> getDefaultCandidates();

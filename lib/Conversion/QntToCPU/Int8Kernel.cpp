@@ -135,8 +135,8 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
   // The elements [kc, kc + 16) of `row` that lie before `kEnd`; others 0.
   auto loadChunk = [&](OpBuilder &b, Value row, Value kc, Value kEnd) {
     Value count = arith::SubIOp::create(b, loc, kEnd, kc);
-    Value mask = vector::CreateMaskOp::create(b, loc, maskVector,
-                                              ValueRange{count});
+    Value mask =
+        vector::CreateMaskOp::create(b, loc, maskVector, ValueRange{count});
     return vector::MaskedLoadOp::create(
         b, loc, floatVector, lhs, ValueRange{row, kc}, mask,
         splat(b, floatVector, b.getF32FloatAttr(0.0f)));
@@ -147,18 +147,17 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
       [&](OpBuilder &b, Location, Value row, ValueRange) {
         scf::ForOp::create(
             b, loc, index(b, 0), index(b, layout.numGroups), index(b, 1),
-            ValueRange{},
-            [&](OpBuilder &b, Location, Value group, ValueRange) {
+            ValueRange{}, [&](OpBuilder &b, Location, Value group, ValueRange) {
               Value k0 = arith::MulIOp::create(b, loc, group,
                                                index(b, layout.groupSize));
               Value kEnd = arith::MinSIOp::create(
                   b, loc,
-                  arith::AddIOp::create(b, loc, k0,
-                                        index(b, layout.groupSize)),
+                  arith::AddIOp::create(b, loc, k0, index(b, layout.groupSize)),
                   index(b, layout.k));
               auto chunkK = [&](OpBuilder &b, Value c) -> Value {
                 return arith::AddIOp::create(
-                    b, loc, k0, arith::MulIOp::create(b, loc, c, index(b, kChunk)));
+                    b, loc, k0,
+                    arith::MulIOp::create(b, loc, c, index(b, kChunk)));
               };
               auto amaxLoop = scf::ForOp::create(
                   b, loc, index(b, 0), index(b, chunks), index(b, 1),
@@ -166,10 +165,9 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                   [&](OpBuilder &b, Location, Value c, ValueRange iter) {
                     Value x = loadChunk(b, row, chunkK(b, c), kEnd);
                     Value ax = math::AbsFOp::create(b, loc, x);
-                    scf::YieldOp::create(
-                        b, loc,
-                        ValueRange{arith::MaxNumFOp::create(b, loc, iter[0],
-                                                            ax)});
+                    scf::YieldOp::create(b, loc,
+                                         ValueRange{arith::MaxNumFOp::create(
+                                             b, loc, iter[0], ax)});
                   });
               Value amax = vector::ReductionOp::create(
                   b, loc, vector::CombiningKind::MAXNUMF,
@@ -202,24 +200,24 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                             splat(b, floatVector, b.getF32FloatAttr(-127))),
                         splat(b, floatVector, b.getF32FloatAttr(127)));
                     Value qi = arith::FPToSIOp::create(b, loc, intVector, q);
-                    Value bytes = arith::TruncIOp::create(b, loc, byteVector, qi);
+                    Value bytes =
+                        arith::TruncIOp::create(b, loc, byteVector, qi);
                     bytes = vector::ShuffleOp::create(b, loc, bytes, bytes,
                                                       shuffle);
                     Value quads =
                         vector::BitCastOp::create(b, loc, quadVector, bytes);
                     vector::StoreOp::create(
                         b, loc, quads, out.quads,
-                        ValueRange{row, group,
-                                   arith::MulIOp::create(b, loc, c,
-                                                         index(b, 4))});
+                        ValueRange{
+                            row, group,
+                            arith::MulIOp::create(b, loc, c, index(b, 4))});
                     scf::YieldOp::create(
                         b, loc,
                         ValueRange{arith::AddIOp::create(b, loc, iter[0], qi)});
                   });
               if (vnni) {
                 Value sum = vector::ReductionOp::create(
-                    b, loc, vector::CombiningKind::ADD,
-                    quantLoop.getResult(0));
+                    b, loc, vector::CombiningKind::ADD, quantLoop.getResult(0));
                 memref::StoreOp::create(b, loc, sum, out.sums,
                                         ValueRange{row, group});
               }
@@ -275,8 +273,8 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   // bias) or zero.
   // Few rows: sub-words accumulate into separate i32 chains (summed
   // exactly at the end) so that vpdpbusd latency does not serialise them.
-  int64_t splits = std::max<int64_t>(
-      1, std::min<int64_t>(subWords, 8 / (rows * vectors)));
+  int64_t splits =
+      std::max<int64_t>(1, std::min<int64_t>(subWords, 8 / (rows * vectors)));
   Value zeroDot = splat(b, intVector, b.getI32IntegerAttr(0));
   SmallVector<Value> dots;
   for (int64_t r = 0; r < rows; ++r) {
@@ -396,8 +394,7 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
         vector::BroadcastOp::create(b, loc, floatVector, actScale);
     for (int64_t v = 0; v < vectors; ++v) {
       Value scale = arith::MulFOp::create(b, loc, actScales, weightScales[v]);
-      Value value =
-          arith::SIToFPOp::create(b, loc, floatVector, dot(r, v));
+      Value value = arith::SIToFPOp::create(b, loc, floatVector, dot(r, v));
       value = arith::MulFOp::create(b, loc, value, scale);
       result.push_back(
           arith::AddFOp::create(b, loc, acc[r * vectors + v], value));

@@ -70,7 +70,7 @@ mlir::qnt::repackPlainForCpu(PlainAttr encoding, ArrayRef<int64_t> shape,
 }
 
 int64_t mlir::qnt::getPlainKBlock(const PlainLayout &layout, int64_t m,
-                                   int64_t rowBlock) {
+                                  int64_t rowBlock) {
   if (m <= rowBlock)
     return 0;
   // 128 KB of weights per block: well inside L2, with room for the lhs rows.
@@ -89,8 +89,8 @@ SmallVector<Value> mlir::qnt::emitPlainRows(OpBuilder &b, Location loc,
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto floatVector = VectorType::get({lanes}, f32);
   auto intVector = VectorType::get({lanes}, i32);
-  auto loadVector = VectorType::get(
-      {lanes}, getPlainGlobalElementType(args.encoding));
+  auto loadVector =
+      VectorType::get({lanes}, getPlainGlobalElementType(args.encoding));
   auto index = [&](OpBuilder &b, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -110,8 +110,9 @@ SmallVector<Value> mlir::qnt::emitPlainRows(OpBuilder &b, Location loc,
                       SmallVectorImpl<Value> &acc) {
     SmallVector<Value> weights;
     for (int64_t v = 0; v < vectors; ++v) {
-      Value w = vector::LoadOp::create(b, loc, loadVector, args.weights,
-                                       ValueRange{tile, k, index(b, v * lanes)});
+      Value w =
+          vector::LoadOp::create(b, loc, loadVector, args.weights,
+                                 ValueRange{tile, k, index(b, v * lanes)});
       if (storage.isF16()) {
         w = arith::ExtFOp::create(b, loc, floatVector, w);
       } else if (storage.isBF16()) {
@@ -148,13 +149,14 @@ SmallVector<Value> mlir::qnt::emitPlainRows(OpBuilder &b, Location loc,
   };
   if (fullSteps > 0) {
     auto loop = scf::ForOp::create(
-        b, loc, kBegin, kAt(b, fullSteps * kUnroll), index(b, kUnroll),
-        acc, [&](OpBuilder &nb, Location, Value k0, ValueRange iterArgs) {
+        b, loc, kBegin, kAt(b, fullSteps * kUnroll), index(b, kUnroll), acc,
+        [&](OpBuilder &nb, Location, Value k0, ValueRange iterArgs) {
           SmallVector<Value> values(iterArgs);
           for (int64_t u = 0; u < kUnroll; ++u) {
-            Value k = u == 0 ? k0
-                             : Value(arith::AddIOp::create(nb, loc, k0,
-                                                           index(nb, u)));
+            Value k =
+                u == 0
+                    ? k0
+                    : Value(arith::AddIOp::create(nb, loc, k0, index(nb, u)));
             emitStep(nb, k, u % splits, values);
           }
           scf::YieldOp::create(nb, loc, values);

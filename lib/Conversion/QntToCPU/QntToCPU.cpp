@@ -253,10 +253,9 @@ struct KernelBuilder {
   void emitRows(OpBuilder &b, Value tile, Value rowBase, int64_t rows) const {
     SmallVector<Value> acc;
     if (plain)
-      acc = emitPlainRows(b, loc, *plain, tile, rowBase, rows, index(b, 0),
-                          layout.k,
-                          SmallVector<Value>(rows * vectorsPerTile,
-                                             floatZero(b)));
+      acc = emitPlainRows(
+          b, loc, *plain, tile, rowBase, rows, index(b, 0), layout.k,
+          SmallVector<Value>(rows * vectorsPerTile, floatZero(b)));
     else
       acc = emitGroups(b, tile, rowBase, rows);
     emitEpilogue(b, tile, rowBase, rows, acc);
@@ -311,8 +310,8 @@ struct KernelBuilder {
             scf::YieldOp::create(nb, loc);
           });
     if (tail > 0)
-      emitPlainBlockRows(b, tile, index(b, fullBlocks * rowBlock), tail,
-                         kBegin, kLength, first, last);
+      emitPlainBlockRows(b, tile, index(b, fullBlocks * rowBlock), tail, kBegin,
+                         kLength, first, last);
   }
 
   /// Plain weights with several row blocks: loop order (K block, row block)
@@ -412,9 +411,9 @@ struct KernelBuilder {
 bool mlir::qnt::isSupportedByCpuKernel(MatmulOp op, std::string &reason) {
   auto weightType = cast<RankedTensorType>(op.getWeight().getType());
   auto encoding = dyn_cast<UniformAttr>(weightType.getEncoding());
-  if (!encoding && !isa_and_nonnull<MinifloatAttr, LutAttr, BinaryAttr,
-                                    TernaryAttr, PlainAttr>(
-                       weightType.getEncoding())) {
+  if (!encoding &&
+      !isa_and_nonnull<MinifloatAttr, LutAttr, BinaryAttr, TernaryAttr,
+                       PlainAttr>(weightType.getEncoding())) {
     reason = "weight encoding has no cpu kernel";
     return false;
   }
@@ -536,7 +535,10 @@ static LogicalResult rewritePlainMatmul(RewriterBase &rewriter, MatmulOp op,
   layout.numGroups = 1;
   layout.wordsPerGroup = layout.k;
   Type f32 = rewriter.getF32Type();
-  PlainKernelArgs plainArgs{&plainLayout, encoding, lanes, vectors,
+  PlainKernelArgs plainArgs{&plainLayout,
+                            encoding,
+                            lanes,
+                            vectors,
                             memref::GetGlobalOp::create(rewriter, loc,
                                                         global.getType(),
                                                         global.getSymName()),
@@ -559,9 +561,9 @@ static LogicalResult rewritePlainMatmul(RewriterBase &rewriter, MatmulOp op,
                    VectorType::get({lanes}, f32),
                    VectorType::get({lanes}, rewriter.getI32Type())};
   kb.plain = &plainArgs;
-  kb.out = memref::AllocOp::create(
-      rewriter, loc, MemRefType::get(resultType.getShape(), f32),
-      rewriter.getI64IntegerAttr(64));
+  kb.out = memref::AllocOp::create(rewriter, loc,
+                                   MemRefType::get(resultType.getShape(), f32),
+                                   rewriter.getI64IntegerAttr(64));
   emitKernelAndReplace(rewriter, op, constant, kb);
   return success();
 }
@@ -636,26 +638,26 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
   int64_t m = resultType.getShape()[0];
 
-  KernelBuilder kb{loc,
-                   layout,
-                   m,
-                   options.vectorWidth,
-                   options.tileN / options.vectorWidth,
-                   std::max<int64_t>(
-                       1, std::min(int8 && options.vnni ? options.int8RowBlock
-                                                        : options.rowBlock,
-                                   m)),
-                   1,
-                   op.getActivation(),
-                   getGlobal(codesGlobal),
-                   getGlobal(scalesGlobal),
-                   getGlobal(zeroPointsGlobal),
-                   toBuffer(rewriter, loc, op.getLhs()),
-                   toBuffer(rewriter, loc, op.getBias()),
-                   toBuffer(rewriter, loc, op.getResidual()),
-                   Value(),
-                   VectorType::get({options.vectorWidth}, f32),
-                   VectorType::get({options.vectorWidth}, i32)};
+  KernelBuilder kb{
+      loc,
+      layout,
+      m,
+      options.vectorWidth,
+      options.tileN / options.vectorWidth,
+      std::max<int64_t>(1, std::min(int8 && options.vnni ? options.int8RowBlock
+                                                         : options.rowBlock,
+                                    m)),
+      1,
+      op.getActivation(),
+      getGlobal(codesGlobal),
+      getGlobal(scalesGlobal),
+      getGlobal(zeroPointsGlobal),
+      toBuffer(rewriter, loc, op.getLhs()),
+      toBuffer(rewriter, loc, op.getBias()),
+      toBuffer(rewriter, loc, op.getResidual()),
+      Value(),
+      VectorType::get({options.vectorWidth}, f32),
+      VectorType::get({options.vectorWidth}, i32)};
   // Enough independent FMA chains to cover the FMA latency (about 4 chains
   // of the two FMA ports) when few rows share a decode.
   kb.splits = std::max<int64_t>(

@@ -39,6 +39,9 @@ using namespace mlir;
 using namespace mlir::qnt;
 using namespace mlir::qnt::onnx_import;
 
+/// Float tensors above this many elements keep only their bytes (`raw`).
+static constexpr int64_t kMaxHostFloats = int64_t(1) << 22;
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//
@@ -410,7 +413,12 @@ Importer::readTensor(const onnx::TensorProto &tensor) {
       return sizeError(bytes.size(), want);
     const auto *u8 = reinterpret_cast<const uint8_t *>(bytes.data());
     if (isFloat) {
-      t.raw = bytes;
+      t.raw = std::move(bytes);
+      u8 = reinterpret_cast<const uint8_t *>(t.raw.data());
+      // A weight stays in `raw` only: a double per element would triple the
+      // importer's memory, and nothing reads `floats` of a large tensor.
+      if (n > kMaxHostFloats)
+        return result;
       t.floats.resize(n);
       for (int64_t i = 0; i < n; ++i) {
         if (t.type == kFloat) {
@@ -510,7 +518,7 @@ Value Importer::constantOf(const HostTensor &t, StringRef name,
   std::vector<char> bytes;
   unsigned width = elementType.getIntOrFloatBitWidth();
   if (t.isFloat()) {
-    bytes = t.raw;
+    // Float bytes are used in place (no copy of a weight).
   } else if (width >= 8) {
     bytes.resize(n * width / 8);
     for (int64_t i = 0; i < n; ++i)
@@ -519,6 +527,8 @@ Value Importer::constantOf(const HostTensor &t, StringRef name,
     asResource = false;
   }
 
+  ArrayRef<char> data =
+      t.isFloat() ? ArrayRef<char>(t.raw) : ArrayRef<char>(bytes);
   Attribute value;
   if (asResource) {
     std::string blobName = name.str();
@@ -528,14 +538,13 @@ Value Importer::constantOf(const HostTensor &t, StringRef name,
     if (blobName.empty() || llvm::isDigit(blobName[0]))
       blobName = "onnx_" + blobName;
     AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-        ArrayRef<char>(bytes), std::max<size_t>(1, width / 8));
+        data, std::max<size_t>(1, width / 8));
     value = DenseResourceElementsAttr::get(type, blobName, std::move(blob));
   } else if (t.isFloat()) {
     bool detectedSplat = false;
-    if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef<char>(bytes),
-                                             detectedSplat))
-      bytes.clear();
-    value = DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(bytes));
+    if (!DenseElementsAttr::isValidRawBuffer(type, data, detectedSplat))
+      data = {};
+    value = DenseElementsAttr::getFromRawBuffer(type, data);
   } else {
     SmallVector<APInt> ints;
     for (int64_t v : t.ints)

@@ -67,7 +67,8 @@ unsigned onnxIntegerBits(int32_t type);
 /// or shape arithmetic folded at import. Integer and bool elements are
 /// stored widened to int64 in `ints`; float elements in `floats` (as
 /// double), with `raw` holding the original little-endian bytes of float
-/// tensors (so blobs copy them exactly).
+/// tensors (so blobs copy them exactly). Large float initializers (weights)
+/// keep only `raw`.
 struct HostTensor {
   int32_t type = kUndefined;
   SmallVector<int64_t> shape;

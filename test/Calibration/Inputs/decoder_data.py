@@ -21,6 +21,10 @@
 #     prints, per library, the relative L2 error of all outputs y against
 #     REF.so's: ||y - y_ref|| / ||y_ref|| over the whole set.
 #
+#   decoder_data.py close ERRORS.txt NAME BOUND
+#     Prints OK when NAME's error in the `evaluate` output is at most BOUND
+#     (equivalence of the float rewrites), FAIL otherwise.
+#
 #   decoder_data.py check ERRORS.txt --baseline NAME --flow NAME
 #       --report REPORT.json --max-bits B --min-ratio R
 #     Reads the `evaluate` output and the automatic flow's report.json and
@@ -81,12 +85,25 @@ def cmd_evaluate(a):
         print(f"{name} rel_l2 {err:.6g}")
 
 
-def cmd_check(a):
+def read_errors(path):
     errors = {}
-    with open(a.errors) as f:
+    with open(path) as f:
         for line in f:
             name, _, value = line.split()
             errors[name] = float(value)
+    return errors
+
+
+def cmd_close(a):
+    err = read_errors(a.errors)[a.name]
+    ok = err <= a.bound
+    print(f"{a.name}: relative error {err:.3g} (bound {a.bound:g})")
+    print("OK" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def cmd_check(a):
+    errors = read_errors(a.errors)
     with open(a.report) as f:
         report = json.load(f)
     bits = report["total"]["bits_per_weight"]
@@ -118,6 +135,10 @@ def main():
     s.add_argument("eval_dir")
     s.add_argument("ref")
     s.add_argument("libs", nargs="+")
+    s = sub.add_parser("close")
+    s.add_argument("errors")
+    s.add_argument("name")
+    s.add_argument("bound", type=float)
     s = sub.add_parser("check")
     s.add_argument("errors")
     s.add_argument("--baseline", required=True)
@@ -127,7 +148,7 @@ def main():
     s.add_argument("--min-ratio", type=float, required=True)
     a = p.parse_args()
     return {"inputs": cmd_inputs, "split": cmd_split, "evaluate": cmd_evaluate,
-            "check": cmd_check}[a.cmd](a) or 0
+            "close": cmd_close, "check": cmd_check}[a.cmd](a) or 0
 
 
 if __name__ == "__main__":

@@ -99,6 +99,31 @@ func.func @matmul(%x: tensor<2x6xf32>, %w: tensor<3x6xf32, #enc>,
 
 // -----
 
+#enc = #qnt.uniform<i4, per_group(1, 4), scale = f16>
+
+// A linear layer on batched activations: the loops take the batch dimension
+// from the 3-D lhs, and the 2-D weight is indexed by (n, k) alone, shared
+// by every batch.
+// CHECK-DAG:   #[[LHS3:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG:   #[[OUT3:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @matmul_batched_lhs(
+// CHECK-SAME:      %[[X:.+]]: tensor<2x4x6xf32>, %[[C:.+]]: tensor<3x3xi8>, %[[S:.+]]: tensor<3x2xf16>)
+// CHECK:         linalg.generic {indexing_maps = [#[[LHS3]], #[[OUT3]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME:        ins(%[[X]] : tensor<2x4x6xf32>) outs(%{{.+}} : tensor<2x4x3xf32>)
+// CHECK:           %[[N:.+]] = linalg.index 2 : index
+// CHECK:           %[[K:.+]] = linalg.index 3 : index
+// CHECK:           tensor.extract %[[C]][%[[N]], %{{.+}}] : tensor<3x3xi8>
+// CHECK:           tensor.extract %[[S]][%[[N]], %{{.+}}] : tensor<3x2xf16>
+// CHECK:         return %{{.+}} : tensor<2x4x3xf32>
+func.func @matmul_batched_lhs(%x: tensor<2x4x6xf32>, %w: tensor<3x6xf32, #enc>)
+    -> tensor<2x4x3xf32> {
+  %0 = qnt.matmul %x, %w
+      : (tensor<2x4x6xf32>, tensor<3x6xf32, #enc>) -> tensor<2x4x3xf32>
+  return %0 : tensor<2x4x3xf32>
+}
+
+// -----
+
 // qnt.quantize: per-block absmax reduction, scales rounded to f16, codes by
 // round-half-to-even, then packing into bytes. The result is the parts.
 // CHECK-DAG:   #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>

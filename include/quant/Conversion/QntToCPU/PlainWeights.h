@@ -43,11 +43,9 @@ bool canRepackPlainForCpu(PlainAttr encoding, ArrayRef<int64_t> shape,
 /// Repacks the `values` part of a plain weight into [tiles, K, tileN]
 /// elements of the storage type (raw little-endian bytes; channels past N
 /// are zero). Fails when the part has the wrong size.
-FailureOr<std::vector<uint8_t>> repackPlainForCpu(PlainAttr encoding,
-                                                  ArrayRef<int64_t> shape,
-                                                  int64_t tileN,
-                                                  ArrayRef<uint8_t> values,
-                                                  PlainLayout &layout);
+FailureOr<std::vector<uint8_t>>
+repackPlainForCpu(PlainAttr encoding, ArrayRef<int64_t> shape, int64_t tileN,
+                  ArrayRef<uint8_t> values, PlainLayout &layout);
 
 /// The element type of the repacked global: f32, f16, or i16 for bf16 (its
 /// bits are widened by hand, which needs no bf16 support in the target).

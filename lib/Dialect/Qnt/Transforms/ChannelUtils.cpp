@@ -179,3 +179,31 @@ int64_t channel::getLastDim(Value value) {
     return -1;
   return type.getShape().back();
 }
+
+bool channel::isChannelPreservingReshape(Operation *op) {
+  auto reshape = dyn_cast_or_null<tosa::ReshapeOp>(op);
+  if (!reshape)
+    return false;
+  int64_t in = getLastDim(reshape.getInput1());
+  return in > 0 && in == getLastDim(reshape.getResult());
+}
+
+Value channel::getChannelRoot(Value value) {
+  while (isChannelPreservingReshape(value.getDefiningOp()))
+    value = value.getDefiningOp()->getOperand(0);
+  return value;
+}
+
+void channel::collectChannelUses(Value root,
+                                 SmallVectorImpl<Operation *> &views,
+                                 SmallVectorImpl<OpOperand *> &uses) {
+  for (OpOperand &use : root.getUses()) {
+    Operation *user = use.getOwner();
+    if (use.getOperandNumber() == 0 && isChannelPreservingReshape(user)) {
+      views.push_back(user);
+      collectChannelUses(user->getResult(0), views, uses);
+      continue;
+    }
+    uses.push_back(&use);
+  }
+}

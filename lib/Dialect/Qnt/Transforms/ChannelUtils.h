@@ -72,6 +72,18 @@ std::string describe(MatmulOp op);
 /// The last dimension of a ranked tensor value (-1 otherwise).
 int64_t getLastDim(Value value);
 
+/// Whether `op` is a tosa.reshape that keeps the innermost (channel)
+/// dimension: it only regroups rows, so channel k stays channel k.
+bool isChannelPreservingReshape(Operation *op);
+
+/// `value` seen through channel-preserving reshapes towards its producer.
+Value getChannelRoot(Value value);
+
+/// The uses of `root` and of its channel-preserving reshape views: the views
+/// go to `views`, every other use to `uses`.
+void collectChannelUses(Value root, SmallVectorImpl<Operation *> &views,
+                        SmallVectorImpl<OpOperand *> &uses);
+
 } // namespace mlir::qnt::channel
 
 #endif // QUANT_LIB_DIALECT_QNT_TRANSFORMS_CHANNELUTILS_H

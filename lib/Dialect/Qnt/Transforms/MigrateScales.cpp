@@ -85,6 +85,13 @@ static bool findFoldTarget(Value value, int64_t channels, FoldTarget &target) {
     target.producer = matmul;
     return true;
   }
+  if (isChannelPreservingReshape(def)) {
+    if (!def->getOperand(0).hasOneUse()) {
+      target.reason = "the input of a reshape is also read elsewhere";
+      return false;
+    }
+    return findFoldTarget(def->getOperand(0), channels, target);
+  }
   auto mul = dyn_cast<tosa::MulOp>(def);
   if (!mul) {
     target.reason = "the input is produced by '" +
@@ -184,10 +191,13 @@ QntMigrateScalesPass::migrateGroup(Value input, ArrayRef<MatmulOp> users,
     remark() << "skipped, a reader of the input has no 2-D plain weight";
     return success();
   }
-  for (OpOperand &use : input.getUses())
-    if (!isa<MatmulOp>(use.getOwner()) || use.getOperandNumber() != 0) {
+  SmallVector<Operation *> views;
+  SmallVector<OpOperand *> uses;
+  collectChannelUses(input, views, uses);
+  for (OpOperand *use : uses)
+    if (!isa<MatmulOp>(use->getOwner()) || use->getOperandNumber() != 0) {
       remark() << "skipped, the input is also read by '"
-               << use.getOwner()->getName() << "'";
+               << use->getOwner()->getName() << "'";
       return success();
     }
   FoldTarget target;
@@ -315,7 +325,7 @@ void QntMigrateScalesPass::runOnOperation() {
   }
   llvm::MapVector<Value, SmallVector<MatmulOp>> groups;
   func.walk([&](MatmulOp op) {
-    SmallVector<MatmulOp> &users = groups[op.getLhs()];
+    SmallVector<MatmulOp> &users = groups[getChannelRoot(op.getLhs())];
     if (!llvm::is_contained(users, op))
       users.push_back(op);
   });

@@ -158,8 +158,7 @@ static Value createPlainConstant(OpBuilder &b, Location loc,
         HeapAsmResourceBlob::allocateAndCopyWithAlign(data, w.width);
     // The blob manager makes the name unique (w_plain, w_plain_1, ...).
     std::string name = (w.name.empty() ? "weight" : w.name) + "_plain";
-    part = DenseResourceElementsAttr::get(partType, name,
-                                          std::move(blob));
+    part = DenseResourceElementsAttr::get(partType, name, std::move(blob));
   }
   return ConstantOp::create(b, loc, encodedType, b.getArrayAttr({part}));
 }

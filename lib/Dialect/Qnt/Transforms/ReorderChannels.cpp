@@ -84,6 +84,10 @@ static bool tracePermutable(Value value, PermutePlan &plan) {
   }
   if (plan.ops.contains(def))
     return true;
+  if (isChannelPreservingReshape(def)) {
+    plan.ops.insert(def);
+    return tracePermutable(def->getOperand(0), plan);
+  }
   if (auto matmul = dyn_cast<MatmulOp>(def)) {
     auto weight = matmul.getWeight().getDefiningOp<ConstantOp>();
     if (!weight || !isa<PlainAttr>(weight.getType().getEncoding()) ||
@@ -145,10 +149,24 @@ static bool tracePermutable(Value value, PermutePlan &plan) {
   return false;
 }
 
-/// Nothing but the plan and `consumers` may read the values of the plan.
+/// Nothing but the plan, the reshape views of `root` and `consumers` (as
+/// their lhs) may read the values of the plan.
 static bool checkClosed(Value root, ArrayRef<MatmulOp> consumers,
                         PermutePlan &plan) {
+  SmallVector<Operation *> views;
+  SmallVector<OpOperand *> uses;
+  collectChannelUses(root, views, uses);
+  for (OpOperand *use : uses) {
+    Operation *user = use->getOwner();
+    if (!llvm::is_contained(consumers, user) || use->getOperandNumber() != 0) {
+      plan.reason = "the value is also read by '" +
+                    user->getName().getStringRef().str() +
+                    "' (not as a qnt.matmul lhs)";
+      return false;
+    }
+  }
   llvm::SmallPtrSet<Operation *, 8> allowed(plan.ops.begin(), plan.ops.end());
+  allowed.insert(views.begin(), views.end());
   for (MatmulOp consumer : consumers)
     allowed.insert(consumer);
   for (Operation *op : plan.ops)
@@ -159,15 +177,6 @@ static bool checkClosed(Value root, ArrayRef<MatmulOp> consumers,
                       user->getName().getStringRef().str() + "'";
         return false;
       }
-  for (OpOperand &use : root.getUses()) {
-    Operation *user = use.getOwner();
-    if (!llvm::is_contained(consumers, user) || use.getOperandNumber() != 0) {
-      plan.reason = "the value is also read by '" +
-                    user->getName().getStringRef().str() +
-                    "' (not as a qnt.matmul lhs)";
-      return false;
-    }
-  }
   return true;
 }
 
@@ -349,27 +358,20 @@ void QntReorderChannelsPass::runOnOperation() {
                      << int64_t(numOutliers);
     return signalPassFailure();
   }
-  // Groups of qnt.matmul ops reading one value, latest first, so that a
-  // producer's rows are permuted while its weight is still plain.
+  // Groups of qnt.matmul ops reading one value (through reshapes that keep
+  // the channels innermost), in program order; handled latest first, so
+  // that a producer's rows are permuted while its weight is still plain.
   llvm::MapVector<Value, SmallVector<MatmulOp>> groups;
-  func.walk([&](MatmulOp op) { groups[op.getLhs()].push_back(op); });
+  func.walk([&](MatmulOp op) {
+    SmallVector<MatmulOp> &users = groups[getChannelRoot(op.getLhs())];
+    if (!llvm::is_contained(users, op))
+      users.push_back(op);
+  });
   SmallVector<Value> inputs;
   for (auto &entry : groups)
     inputs.push_back(entry.first);
   for (Value input : llvm::reverse(inputs)) {
-    // The qnt.matmul ops reading the value as their lhs (other readers
-    // make the permutation non-absorbable: checkClosed).
-    SmallVector<MatmulOp> users;
-    for (OpOperand &use : input.getUses()) {
-      auto matmul = dyn_cast<MatmulOp>(use.getOwner());
-      if (matmul && use.getOperandNumber() == 0 &&
-          !llvm::is_contained(users, matmul))
-        users.push_back(matmul);
-    }
-    // Program order, for stable remarks.
-    llvm::sort(users, [](MatmulOp a, MatmulOp b) {
-      return a->getBlock() == b->getBlock() && a->isBeforeInBlock(b);
-    });
+    SmallVector<MatmulOp> &users = groups[input];
     if (failed(reorderGroup(input, users)))
       return signalPassFailure();
   }
