@@ -408,8 +408,9 @@ int main(int argc, char **argv) {
         migrateMethod != "none")
       return fail("--migrate must be awq, smoothquant or none, got '" +
                   migrateMethod + "'");
-    autoOptions.migrate =
-        noMigrate || migrateMethod == "none" ? "" : migrateMethod;
+    autoOptions.migrate = noMigrate || migrateMethod == "none"
+                              ? std::string()
+                              : std::string(migrateMethod);
     autoOptions.reorder = !noReorder;
     autoOptions.rotate = rotate;
     autoOptions.reportDir = reportDir;
