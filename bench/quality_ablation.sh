@@ -54,7 +54,7 @@ variants=(
   "auto --act-order=false:--act-order=false"
   "auto --no-mse:--no-mse"
   "auto +rotate:--rotate"
-  "auto int4-g64 only:--candidates=int4-g64"
+  "auto, int4-g128 as the only candidate:--candidates=int4-g128"
   "auto nothing (RTN min-max, no rewrites):--no-gptq --no-mse --no-migrate --no-reorder"
 )
 if [ -n "${EXTRA:-}" ]; then

@@ -195,6 +195,11 @@ mlir::qnt::rewriteOutlierChannels(ModuleOp module,
     pm.addNestedPass<func::FuncOp>(createQntReorderChannelsPass(reorder));
   }
   pm.addPass(createCanonicalizerPass());
+  // The passes' per-group remarks (what moved, what was skipped) are for
+  // quant-opt users; the compile flow reports its choices itself.
+  ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &diag) {
+    return success(diag.getSeverity() == DiagnosticSeverity::Remark);
+  });
   LogicalResult rewritten = pm.run(module);
   module.walk([&](MatmulOp matmul) {
     matmul->removeAttr(kInputAbsMaxAttr);

@@ -199,11 +199,11 @@ static cl::opt<bool> noReorder(
     cl::desc("--budget-bits: keep the input channel order (no outlier "
              "grouping absorbed into the producers)"),
     cl::init(false), cl::cat(autoCategory));
-static cl::opt<bool> rotate(
-    "rotate",
-    cl::desc("--budget-bits: fold Hadamard rotations into producer / "
-             "consumer layer pairs before quantization"),
-    cl::init(false), cl::cat(autoCategory));
+static cl::opt<bool>
+    rotate("rotate",
+           cl::desc("--budget-bits: fold Hadamard rotations into producer / "
+                    "consumer layer pairs before quantization"),
+           cl::init(false), cl::cat(autoCategory));
 static cl::opt<std::string> reportDir(
     "report",
     cl::desc("--budget-bits: write report.txt, report.json and pareto.svg "
