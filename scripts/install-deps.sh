@@ -9,7 +9,6 @@ packages=(
   libgtest-dev
   libonnx-dev protobuf-compiler libprotobuf-dev libonnx-testdata
   python3-numpy python3-onnx
-  nodejs npm
 )
 
 missing=()
@@ -17,6 +16,12 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done
+# ONNX Runtime for Node (scripts/ort/install.sh) needs node and npm. A machine
+# with node from elsewhere (e.g. NodeSource, whose nodejs conflicts with
+# Debian's npm) keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
   exit 0
