@@ -370,8 +370,7 @@ mlir::qnt::compileModule(ModuleOp module, const CompileOptions &options) {
   return result;
 }
 
-LogicalResult mlir::qnt::lowerModelWithAbi(ModuleOp module,
-                                           const ModelAbi &abi,
+LogicalResult mlir::qnt::lowerModelWithAbi(ModuleOp module, const ModelAbi &abi,
                                            const CompileOptions &options) {
   if (failed(buildAbiWrapper(module, abi)) || failed(cleanUpWrapped(module)) ||
       failed(lowerModule(module, options)) ||

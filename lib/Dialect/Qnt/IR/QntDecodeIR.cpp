@@ -1296,10 +1296,11 @@ TernaryAttr::buildEncode(OpBuilder &builder, Location loc,
                       });
 }
 
-FailureOr<SmallVector<Value>>
-PlainAttr::buildEncode(OpBuilder &builder, Location loc,
-                       ArrayRef<int64_t> shape, Value input,
-                       ValueRange params) const {
+FailureOr<SmallVector<Value>> PlainAttr::buildEncode(OpBuilder &builder,
+                                                     Location loc,
+                                                     ArrayRef<int64_t> shape,
+                                                     Value input,
+                                                     ValueRange params) const {
   if (!params.empty())
     return emitError(loc) << "#qnt.plain takes no parameter parts, got "
                           << params.size();

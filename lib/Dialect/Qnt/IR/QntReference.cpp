@@ -961,10 +961,11 @@ static LogicalResult checkPlain(PlainAttr attr, ArrayRef<int64_t> shape,
   return checkPlainType(attr.getStorageType(), "storage", emitError);
 }
 
-LogicalResult PlainAttr::referenceEncode(
-    ArrayRef<int64_t> shape, ArrayRef<float> values,
-    ArrayRef<ArrayRef<uint8_t>> params, PartsData &result,
-    function_ref<InFlightDiagnostic()> emitError) const {
+LogicalResult
+PlainAttr::referenceEncode(ArrayRef<int64_t> shape, ArrayRef<float> values,
+                           ArrayRef<ArrayRef<uint8_t>> params,
+                           PartsData &result,
+                           function_ref<InFlightDiagnostic()> emitError) const {
   if (failed(checkPlain(*this, shape, emitError)) ||
       failed(checkValueCount(shape, values, emitError)))
     return failure();
@@ -980,10 +981,11 @@ LogicalResult PlainAttr::referenceEncode(
   return success();
 }
 
-LogicalResult PlainAttr::referenceDecode(
-    ArrayRef<int64_t> shape, ArrayRef<ArrayRef<uint8_t>> parts,
-    MutableArrayRef<float> out,
-    function_ref<InFlightDiagnostic()> emitError) const {
+LogicalResult
+PlainAttr::referenceDecode(ArrayRef<int64_t> shape,
+                           ArrayRef<ArrayRef<uint8_t>> parts,
+                           MutableArrayRef<float> out,
+                           function_ref<InFlightDiagnostic()> emitError) const {
   if (failed(checkPlain(*this, shape, emitError)) ||
       failed(checkOutputCount(shape, out.size(), emitError)) ||
       failed(checkParts(getParts(shape), parts, emitError)))
