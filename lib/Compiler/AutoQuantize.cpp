@@ -16,14 +16,12 @@
 #include "quant/Quantize/QuantFormat.h"
 #include "quant/Quantize/Sensitivity.h"
 #include "quant/Quantize/WeightQuantizer.h"
-#include "quant/Support/Rounding.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/Error.h"
@@ -51,45 +49,6 @@ struct Layer {
   std::vector<qz::QuantizedWeights> quantized;
   std::vector<double> errors;
 };
-
-/// The f32 values of a 2-D plain constant.
-FailureOr<std::vector<float>> readPlainValues(ConstantOp plain) {
-  auto encoding = cast<PlainAttr>(plain.getType().getEncoding());
-  ArrayAttr parts = plain.getParts();
-  if (parts.size() != 1)
-    return failure();
-  FailureOr<std::vector<uint8_t>> bytes =
-      getConstantBytes(cast<ElementsAttr>(parts[0]));
-  if (failed(bytes))
-    return failure();
-  FloatType storage = encoding.getStorageType();
-  std::vector<float> values;
-  if (storage.isF32()) {
-    values.resize(bytes->size() / 4);
-    std::memcpy(values.data(), bytes->data(), values.size() * 4);
-    return values;
-  }
-  for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
-    uint16_t bits = uint16_t((*bytes)[i]) | uint16_t((*bytes)[i + 1]) << 8;
-    values.push_back(storage.isF16() ? halfBitsToFloat(bits)
-                                     : bfloat16BitsToFloat(bits));
-  }
-  return values;
-}
-
-ElementsAttr makePartAttr(const PartInfo &part,
-                          const std::vector<uint8_t> &bytes) {
-  RankedTensorType type = part.getTensorType();
-  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
-                      bytes.size());
-  if (int64_t(bytes.size()) <= kInlineLimit)
-    return DenseElementsAttr::getFromRawBuffer(type, data);
-  size_t align =
-      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
-  return DenseResourceElementsAttr::get(
-      type, "weight_" + part.name,
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align));
-}
 
 /// Replaces the plain weight of `layer` by the packed `q`, after checking
 /// that the parts decode to q.dequantized.
@@ -132,7 +91,8 @@ LogicalResult replaceWeight(Layer &layer, const qz::QuantizedWeights &q) {
 
   SmallVector<Attribute> partAttrs;
   for (auto [part, bytes] : llvm::zip_equal(parts, packed))
-    partAttrs.push_back(makePartAttr(part, bytes));
+    partAttrs.push_back(
+        buildPartAttr(part, bytes, kInlineLimit, "weight_" + part.name));
   OpBuilder builder(layer.plain);
   auto type = RankedTensorType::get(
       shape, layer.plain.getType().getElementType(), encoding);
@@ -259,7 +219,7 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
                 {},
                 {},
                 {}};
-    FailureOr<std::vector<float>> values = readPlainValues(plain);
+    FailureOr<std::vector<float>> values = getPlainConstantValues(plain);
     if (failed(values) || int64_t(values->size()) != layer.rows * layer.cols)
       return plain.emitOpError() << "cannot read the plain weight values";
     layer.weights = std::move(*values);

@@ -7,12 +7,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "quant/Dialect/Qnt/IR/QntOps.h"
+#include "quant/Support/Rounding.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -377,4 +379,46 @@ FailureOr<std::vector<uint8_t>> mlir::qnt::getConstantBytes(ElementsAttr attr) {
     return failure();
   }
   return bytes;
+}
+
+FailureOr<std::vector<float>>
+mlir::qnt::getPlainConstantValues(ConstantOp constant) {
+  auto encoding = dyn_cast<PlainAttr>(constant.getType().getEncoding());
+  ArrayAttr parts = constant.getParts();
+  if (!encoding || parts.size() != 1)
+    return failure();
+  FailureOr<std::vector<uint8_t>> bytes =
+      getConstantBytes(cast<ElementsAttr>(parts[0]));
+  if (failed(bytes))
+    return failure();
+  FloatType storage = encoding.getStorageType();
+  std::vector<float> values;
+  if (storage.isF32()) {
+    values.resize(bytes->size() / 4);
+    std::memcpy(values.data(), bytes->data(), values.size() * 4);
+    return values;
+  }
+  values.reserve(bytes->size() / 2);
+  for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
+    uint16_t bits = uint16_t((*bytes)[i]) | uint16_t((*bytes)[i + 1]) << 8;
+    values.push_back(storage.isF16() ? halfBitsToFloat(bits)
+                                     : bfloat16BitsToFloat(bits));
+  }
+  return values;
+}
+
+ElementsAttr mlir::qnt::buildPartAttr(const PartInfo &part,
+                                      ArrayRef<uint8_t> bytes,
+                                      int64_t inlineLimit, StringRef blobName) {
+  RankedTensorType type = part.getTensorType();
+  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
+                      bytes.size());
+  if (int64_t(bytes.size()) <= inlineLimit)
+    return DenseElementsAttr::getFromRawBuffer(type, data);
+  // Parts hold whole-byte elements; blobs are aligned to them.
+  size_t align =
+      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
+  return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
 }

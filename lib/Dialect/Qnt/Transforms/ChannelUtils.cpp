@@ -5,7 +5,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
@@ -55,21 +54,6 @@ std::optional<PlainLinear> channel::getPlainLinear(MatmulOp op) {
   return linear;
 }
 
-static ElementsAttr makePartAttr(const PartInfo &part,
-                                 const std::vector<uint8_t> &bytes) {
-  RankedTensorType type = part.getTensorType();
-  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
-                      bytes.size());
-  if (int64_t(bytes.size()) <= kInlineLimit)
-    return DenseElementsAttr::getFromRawBuffer(type, data);
-  size_t align =
-      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
-  return DenseResourceElementsAttr::get(type, "weight_" + part.name,
-                                        std::move(blob));
-}
-
 LogicalResult channel::setEncodedWeight(PlainLinear &linear, Attribute encoding,
                                         const PartsData &partsData) {
   auto iface = cast<EncodingAttrInterface>(encoding);
@@ -84,7 +68,8 @@ LogicalResult channel::setEncodedWeight(PlainLinear &linear, Attribute encoding,
       return linear.op.emitOpError()
              << "encoding produced " << bytes.size() << " bytes for part '"
              << part.name << "', expected " << part.getNumBytes();
-    attrs.push_back(makePartAttr(part, bytes));
+    attrs.push_back(
+        buildPartAttr(part, bytes, kInlineLimit, "weight_" + part.name));
   }
   auto type = RankedTensorType::get(oldType.getShape(),
                                     oldType.getElementType(), encoding);
@@ -178,6 +163,14 @@ int64_t channel::getLastDim(Value value) {
   if (!type || type.getRank() == 0)
     return -1;
   return type.getShape().back();
+}
+
+bool channel::isChannelVectorType(Type type, int64_t channels) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked || ranked.getRank() == 0 || ranked.getShape().back() != channels)
+    return false;
+  return llvm::all_of(ranked.getShape().drop_back(),
+                      [](int64_t d) { return d == 1; });
 }
 
 bool channel::isChannelPreservingReshape(Operation *op) {

@@ -72,6 +72,10 @@ std::string describe(MatmulOp op);
 /// The last dimension of a ranked tensor value (-1 otherwise).
 int64_t getLastDim(Value value);
 
+/// Whether `type` is a ranked tensor [1, ..., 1, channels] (a channel vector
+/// such as a norm's gamma).
+bool isChannelVectorType(Type type, int64_t channels);
+
 /// Whether `op` is a tosa.reshape that keeps the innermost (channel)
 /// dimension: it only regroups rows, so channel k stays channel k.
 bool isChannelPreservingReshape(Operation *op);

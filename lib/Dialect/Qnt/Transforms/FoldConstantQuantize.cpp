@@ -15,7 +15,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Location.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -87,25 +86,6 @@ static std::string sanitizeBlobName(StringRef name) {
   return result;
 }
 
-/// The attribute that holds one part: inline when small, else a blob.
-static ElementsAttr makePartAttr(const PartInfo &part,
-                                 const std::vector<uint8_t> &bytes,
-                                 int64_t inlineLimit, StringRef baseName) {
-  RankedTensorType type = part.getTensorType();
-  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
-                      bytes.size());
-  if (int64_t(bytes.size()) <= inlineLimit)
-    return DenseElementsAttr::getFromRawBuffer(type, data);
-  // Align blobs to their element size (parts hold whole-byte elements).
-  size_t align =
-      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
-  // The blob manager makes the key unique (w_codes, w_codes_1, ...).
-  std::string name = sanitizeBlobName((baseName + "_" + part.name).str());
-  return DenseResourceElementsAttr::get(type, name, std::move(blob));
-}
-
 namespace {
 struct QntFoldConstantQuantizePass
     : public qnt::impl::QntFoldConstantQuantizePassBase<
@@ -166,7 +146,10 @@ LogicalResult QntFoldConstantQuantizePass::foldQuantize(QuantizeOp op) {
       return op.emitOpError() << "reference encode produced " << bytes.size()
                               << " bytes for part '" << part.name
                               << "', expected " << part.getNumBytes();
-    partAttrs.push_back(makePartAttr(part, bytes, inlineLimit, baseName));
+    // The blob manager makes the key unique (w_codes, w_codes_1, ...).
+    partAttrs.push_back(
+        buildPartAttr(part, bytes, inlineLimit,
+                      sanitizeBlobName(baseName + "_" + part.name)));
   }
 
   OpBuilder builder(op);

@@ -50,15 +50,6 @@ struct FoldTarget {
   std::string reason;
 };
 
-/// Whether `type` is [1, ..., 1, channels].
-static bool isChannelVectorType(Type type, int64_t channels) {
-  auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || ranked.getRank() == 0 || ranked.getShape().back() != channels)
-    return false;
-  return llvm::all_of(ranked.getShape().drop_back(),
-                      [](int64_t d) { return d == 1; });
-}
-
 /// Finds how `value` (channels last) can come out divided by s.
 static bool findFoldTarget(Value value, int64_t channels, FoldTarget &target) {
   Operation *def = value.getDefiningOp();

@@ -13,14 +13,10 @@
 
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntOps.h"
-#include "quant/Support/Rounding.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/StringSwitch.h"
-
-#include <cstring>
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTQUANTIZEWEIGHTSPASS
@@ -106,54 +102,10 @@ Attribute QntQuantizeWeightsPass::buildEncoding(Location loc) {
   return attr;
 }
 
-/// The f32 values of a plain constant's single part.
-static FailureOr<std::vector<float>> getPlainValues(ConstantOp plain,
-                                                    PlainAttr encoding) {
-  auto parts = plain.getParts();
-  if (parts.size() != 1)
-    return failure();
-  FailureOr<std::vector<uint8_t>> bytes =
-      getConstantBytes(cast<ElementsAttr>(parts[0]));
-  if (failed(bytes))
-    return failure();
-  FloatType storage = encoding.getStorageType();
-  std::vector<float> values;
-  if (storage.isF32()) {
-    values.resize(bytes->size() / 4);
-    std::memcpy(values.data(), bytes->data(), bytes->size());
-    return values;
-  }
-  values.reserve(bytes->size() / 2);
-  for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
-    uint16_t bits = uint16_t((*bytes)[i]) | uint16_t((*bytes)[i + 1]) << 8;
-    values.push_back(storage.isF16() ? halfBitsToFloat(bits)
-                                     : bfloat16BitsToFloat(bits));
-  }
-  return values;
-}
-
-/// The attribute of one part: inline when small, else a blob.
-static ElementsAttr makePartAttr(const PartInfo &part,
-                                 const std::vector<uint8_t> &bytes,
-                                 int64_t inlineLimit) {
-  RankedTensorType type = part.getTensorType();
-  ArrayRef<char> data(reinterpret_cast<const char *>(bytes.data()),
-                      bytes.size());
-  if (int64_t(bytes.size()) <= inlineLimit)
-    return DenseElementsAttr::getFromRawBuffer(type, data);
-  size_t align =
-      std::max<size_t>(1, part.elementType.getIntOrFloatBitWidth() / 8);
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, align);
-  return DenseResourceElementsAttr::get(type, "weight_" + part.name,
-                                        std::move(blob));
-}
-
 LogicalResult QntQuantizeWeightsPass::quantize(MatmulOp matmul,
                                                ConstantOp plain,
                                                EncodingAttrInterface target) {
   RankedTensorType plainType = plain.getType();
-  auto plainEncoding = cast<PlainAttr>(plainType.getEncoding());
   ArrayRef<int64_t> shape = plainType.getShape();
   if (shape.size() != 2)
     return success(); // Batched weights stay plain.
@@ -167,7 +119,7 @@ LogicalResult QntQuantizeWeightsPass::quantize(MatmulOp matmul,
                          << "; this weight stays plain";
     return success();
   }
-  FailureOr<std::vector<float>> values = getPlainValues(plain, plainEncoding);
+  FailureOr<std::vector<float>> values = getPlainConstantValues(plain);
   if (failed(values))
     return plain.emitOpError() << "cannot read the plain weight values";
   auto type = RankedTensorType::get(shape, plainType.getElementType(), target);
@@ -189,7 +141,8 @@ LogicalResult QntQuantizeWeightsPass::quantize(MatmulOp matmul,
              << "reference encode produced " << bytes.size()
              << " bytes for part '" << part.name << "', expected "
              << part.getNumBytes();
-    partAttrs.push_back(makePartAttr(part, bytes, inlineLimit));
+    partAttrs.push_back(
+        buildPartAttr(part, bytes, inlineLimit, "weight_" + part.name));
   }
   OpBuilder b(plain);
   auto constant =

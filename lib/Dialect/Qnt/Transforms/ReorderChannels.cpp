@@ -65,15 +65,6 @@ static bool isChannelWiseBinary(Operation *op) {
              tosa::MinimumOp>(op);
 }
 
-/// Whether `type` is [1, ..., 1, channels].
-static bool isChannelVectorType(Type type, int64_t channels) {
-  auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || ranked.getRank() == 0 || ranked.getShape().back() != channels)
-    return false;
-  return llvm::all_of(ranked.getShape().drop_back(),
-                      [](int64_t d) { return d == 1; });
-}
-
 /// Collects in `plan` what makes `value` (whose last dimension is the
 /// channels) come out permuted; false with plan.reason when it cannot.
 static bool tracePermutable(Value value, PermutePlan &plan) {

@@ -32,6 +32,17 @@ Value buildActivation(OpBuilder &builder, Location loc, Activation activation,
 /// whose storage is not whole bytes and for blobs of the wrong size.
 FailureOr<std::vector<uint8_t>> getConstantBytes(ElementsAttr attr);
 
+/// The values of a qnt.constant of #qnt.plain encoding (f32, f16 or bf16
+/// storage, one part), widened to f32 in row-major order. Fails for other
+/// encodings and unreadable parts.
+FailureOr<std::vector<float>> getPlainConstantValues(ConstantOp constant);
+
+/// The attribute holding the bytes of `part`: an inline dense constant when
+/// at most `inlineLimit` bytes, else a dense_resource blob named `blobName`
+/// (made unique by the blob manager), aligned to the element size.
+ElementsAttr buildPartAttr(const PartInfo &part, ArrayRef<uint8_t> bytes,
+                           int64_t inlineLimit, StringRef blobName);
+
 } // namespace qnt
 } // namespace mlir
 
