@@ -261,8 +261,9 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
         return layer.matmul.emitOpError()
                << "cannot quantize layer '" << layer.stats->name << "' to "
                << format.getName() << ": " << llvm::toString(q.takeError());
-      double error = qz::outputError(layer.weights, q->dequantized, layer.rows,
-                                     layer.cols, layer.hessian);
+      double error = qz::layerSensitivity(options.sensitivity, layer.weights,
+                                          q->dequantized, layer.rows,
+                                          layer.cols, layer.hessian);
       list.push_back({format.getStorageBits(layer.rows, layer.cols), error});
       layer.errors.push_back(error);
       layer.quantized.push_back(std::move(*q));

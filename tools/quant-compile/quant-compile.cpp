@@ -186,6 +186,12 @@ static cl::opt<bool>
           cl::desc("--budget-bits: min-max group scales instead of the MSE "
                    "clipping search"),
           cl::init(false), cl::cat(autoCategory));
+static cl::opt<std::string> sensitivity(
+    "sensitivity",
+    cl::desc("--budget-bits: how candidates are scored: output (the layer's "
+             "output error Tr(dW X^T X dW^T), default) or trace (the "
+             "Hessian-trace proxy trace(X^T X) / K * ||dW||^2)"),
+    cl::init("output"), cl::cat(autoCategory));
 static cl::opt<std::string> migrateMethod(
     "migrate",
     cl::desc("--budget-bits: per-channel scale migration into the producers "
@@ -404,6 +410,13 @@ int main(int argc, char **argv) {
     autoOptions.gptq = !noGptq;
     autoOptions.actOrder = actOrder;
     autoOptions.mseClip = !noMse;
+    if (sensitivity == "output")
+      autoOptions.sensitivity = quantize::SensitivityKind::OutputError;
+    else if (sensitivity == "trace")
+      autoOptions.sensitivity = quantize::SensitivityKind::TraceProxy;
+    else
+      return fail("--sensitivity must be output or trace, got '" + sensitivity +
+                  "'");
     if (migrateMethod != "awq" && migrateMethod != "smoothquant" &&
         migrateMethod != "none")
       return fail("--migrate must be awq, smoothquant or none, got '" +
@@ -416,11 +429,12 @@ int main(int argc, char **argv) {
     autoOptions.reportDir = reportDir;
     options.autoQuantize = autoOptions;
   } else if (!candidates.empty() || noGptq || actOrder.getNumOccurrences() ||
-             noMse || migrateMethod.getNumOccurrences() || noMigrate ||
-             noReorder || rotate || !reportDir.empty()) {
-    return fail("--candidates, --no-gptq, --act-order, --no-mse, --migrate, "
-                "--no-migrate, --no-reorder, --rotate and --report need "
-                "--budget-bits");
+             noMse || sensitivity.getNumOccurrences() ||
+             migrateMethod.getNumOccurrences() || noMigrate || noReorder ||
+             rotate || !reportDir.empty()) {
+    return fail("--candidates, --no-gptq, --act-order, --no-mse, "
+                "--sensitivity, --migrate, --no-migrate, --no-reorder, "
+                "--rotate and --report need --budget-bits");
   }
 
   // Any calibration option, or the automatic flow, asks for calibration.

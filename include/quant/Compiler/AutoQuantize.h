@@ -16,6 +16,7 @@
 #include "quant/Compiler/Calibration.h"
 #include "quant/Quantize/BitAllocation.h"
 #include "quant/Quantize/Report.h"
+#include "quant/Quantize/Sensitivity.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -45,6 +46,11 @@ struct AutoQuantizeOptions {
   /// Group scales (and zero points) by an MSE clipping search weighted by
   /// diag(X^T X), rather than min-max.
   bool mseClip = true;
+  /// How a candidate's error is scored for the knapsack: the layer's output
+  /// error Tr(dW X^T X dW^T), or the cheaper Hessian-trace proxy
+  /// trace(X^T X) / K * ||dW||^2 (no cross-channel terms).
+  quantize::SensitivityKind sensitivity =
+      quantize::SensitivityKind::OutputError;
   /// Outlier handling on the float model before the formats are chosen
   /// (rewriteOutlierChannels): Hadamard rotations folded into producer /
   /// consumer pairs (qnt-rotate-weights), per-channel scale migration
