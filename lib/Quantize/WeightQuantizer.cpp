@@ -36,6 +36,23 @@ static llvm::Error checkShape(const QuantFormat &format, size_t size,
   return llvm::Error::success();
 }
 
+/// A result of the right sizes for [rows, cols] weights in `format`, with
+/// the tensor scale chosen; codes, values and group params still to fill.
+static QuantizedWeights makeEmptyResult(const QuantFormat &format,
+                                        llvm::ArrayRef<float> w, int64_t rows,
+                                        int64_t cols) {
+  QuantizedWeights q;
+  q.format = format;
+  q.rows = rows;
+  q.cols = cols;
+  q.tensorScale = computeTensorScale(format, w);
+  q.codes.resize(w.size());
+  q.dequantized.resize(w.size());
+  if (format.hasGroupParams())
+    q.params.resize(size_t(rows * format.getNumGroups(cols)));
+  return q;
+}
+
 GroupParams quantize::searchGroupParams(const QuantFormat &format,
                                         const float *x, int64_t n,
                                         float tensorScale,
@@ -77,16 +94,8 @@ quantize::quantizeRTN(const QuantFormat &format, llvm::ArrayRef<float> w,
       options.columnWeights.size() != size_t(cols))
     return makeError("RTN: column weights must have one entry per input "
                      "channel");
-  QuantizedWeights q;
-  q.format = format;
-  q.rows = rows;
-  q.cols = cols;
-  q.tensorScale = computeTensorScale(format, w);
-  q.codes.resize(w.size());
-  q.dequantized.resize(w.size());
+  QuantizedWeights q = makeEmptyResult(format, w, rows, cols);
   int64_t g = format.getGroupSize(cols), groups = format.getNumGroups(cols);
-  if (format.hasGroupParams())
-    q.params.resize(size_t(rows * groups));
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t gi = 0; gi < groups; ++gi) {
       int64_t begin = gi * g, n = std::min(g, cols - begin);
@@ -229,16 +238,8 @@ llvm::Expected<QuantizedWeights> quantize::quantizeGPTQ(
     return makeError("GPTQ: the damped Hessian is not positive definite "
                      "(raise the dampening)");
 
-  QuantizedWeights q;
-  q.format = format;
-  q.rows = rows;
-  q.cols = cols;
-  q.tensorScale = computeTensorScale(format, w);
-  q.codes.resize(w.size());
-  q.dequantized.resize(w.size());
+  QuantizedWeights q = makeEmptyResult(format, w, rows, cols);
   int64_t g = format.getGroupSize(cols), groups = format.getNumGroups(cols);
-  if (format.hasGroupParams())
-    q.params.resize(size_t(rows * groups));
   std::vector<bool> groupReady(groups, false);
 
   // wt[p][r]: current value of row r at processing position p.
