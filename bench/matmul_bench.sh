@@ -18,8 +18,9 @@
 # shape and, for int4, the speed-up over ONNX Runtime's
 # com.microsoft MatMulNBits on the same int4 weights (same codes and scales,
 # bench/gen_ort_matmulnbits.py) with the same thread count, at
-# accuracy_level 0 (fp32 compute) and 4 (int8 compute); ORT runs warm (its
-# weights stay cached between runs), which only favours ORT. The header
+# accuracy_level 0 (fp32 compute) and 4 (int8 compute); ORT's caches are
+# flushed the same way (scripts/ort/ort_run.js --flush-mb 256) unless WARM=1,
+# and its time includes the Node binding's per-call overhead. The header
 # also gives the streaming bandwidth over 1 GiB. Nothing here asserts
 # timings.
 #
@@ -46,7 +47,10 @@ use_ort="${ORT:-1}"
 # Extra --qnt-cpu-pipeline options, e.g. PIPELINE_EXTRA="tile-n=64".
 pipeline_extra="${PIPELINE_EXTRA:-}"
 warm=()
-if [ "${WARM:-0}" = 1 ]; then warm=(--warm); fi
+ort_flush=(--flush-mb 256)
+if [ "${WARM:-0}" = 1 ]; then warm=(--warm); ort_flush=(); fi
+ort_stat=median
+if [ "${STAT:-median}" = min ]; then ort_stat=min; fi
 export QUANT_ORT_DIR="${QUANT_ORT_DIR:-$PWD/build/ort}"
 llvm_bin=/usr/lib/llvm-22/bin
 libs=/usr/lib/llvm-22/lib
@@ -135,8 +139,10 @@ for shape in $shapes; do
             --model "$work/$tag.onnx" --input "$work/$tag.npy")
           if node scripts/ort/ort_run.js "$work/$tag.onnx" \
                --input "A=$work/$tag.npy" --threads "$threads" \
-               --bench "$reps" > "$work/$tag.out" 2> "$work/$tag.err"; then
-            awk '/^median_ms/ {print $2 / 1000}' "$work/$tag.out" > "$work/$tag.times"
+               --bench "$reps" --stat "$ort_stat" "${ort_flush[@]}" \
+               > "$work/$tag.out" 2> "$work/$tag.err"; then
+            awk -v stat="${ort_stat}_ms" '$1 == stat {print $2 / 1000}' \
+              "$work/$tag.out" > "$work/$tag.times"
           else
             echo "  ORT failed: $(head -c 300 "$work/$tag.err")" >&2
           fi
