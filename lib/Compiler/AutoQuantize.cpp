@@ -13,20 +13,27 @@
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntOps.h"
 #include "quant/Dialect/Qnt/Transforms/Passes.h"
+#include "quant/Quantize/Outliers.h"
 #include "quant/Quantize/QuantFormat.h"
 #include "quant/Quantize/Sensitivity.h"
 #include "quant/Quantize/WeightQuantizer.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::qnt;
@@ -45,39 +52,62 @@ struct Layer {
   int64_t rows, cols;
   std::vector<float> weights;
   std::vector<double> hessian;
-  /// One per candidate format.
-  std::vector<qz::QuantizedWeights> quantized;
-  std::vector<double> errors;
+  /// Output rows per slice (rows when the layer is one allocation unit).
+  int64_t sliceRows;
+  /// [candidate][slice].
+  std::vector<std::vector<qz::QuantizedCandidate>> quantized;
+  std::vector<std::vector<double>> errors;
+
+  int64_t getNumSlices() const { return (rows + sliceRows - 1) / sliceRows; }
+  int64_t getSliceBegin(int64_t s) const { return s * sliceRows; }
+  int64_t getSliceRows(int64_t s) const {
+    return std::min(sliceRows, rows - s * sliceRows);
+  }
+  /// The layer's name, with the rows of slice `s` when it has several.
+  std::string getSliceName(int64_t s) const {
+    if (getNumSlices() == 1)
+      return stats->name;
+    return stats->name + "[" + std::to_string(getSliceBegin(s)) + ":" +
+           std::to_string(getSliceBegin(s) + getSliceRows(s)) + "]";
+  }
 };
 
-/// Replaces the plain weight of `layer` by the packed `q`, after checking
-/// that the parts decode to q.dequantized.
-LogicalResult replaceWeight(Layer &layer, const qz::QuantizedWeights &q) {
+/// The constant holding `q`, after checking that its parts decode to
+/// q.dequantized bit for bit.
+FailureOr<Value> buildWeight(OpBuilder &builder, Layer &layer,
+                             const qz::QuantizedCandidate &q) {
   MLIRContext *ctx = layer.matmul.getContext();
-  std::string text = q.format.getEncodingAttr();
+  int64_t rows = q.getRows();
+  std::string name = q.format.getName();
+  std::string text = q.format.getEncodingAttr(rows, layer.cols);
   auto encoding =
       dyn_cast_or_null<EncodingAttrInterface>(parseAttribute(text, ctx));
   if (!encoding)
-    return layer.matmul.emitOpError()
-           << "format '" << q.format.getName() << "' gives '" << text
-           << "', not a qnt encoding";
-  SmallVector<int64_t> shape = {layer.rows, layer.cols};
+    return layer.matmul.emitOpError() << "format '" << name << "' gives '"
+                                      << text << "', not a qnt encoding";
+  SmallVector<int64_t> shape = {rows, layer.cols};
   SmallVector<PartInfo> parts = encoding.getParts(shape);
   std::vector<std::vector<uint8_t>> packed = q.packParts();
   if (parts.size() != packed.size())
     return layer.matmul.emitOpError()
-           << "format '" << q.format.getName() << "' packs " << packed.size()
-           << " parts; " << text << " has " << parts.size();
+           << "format '" << name << "' packs " << packed.size() << " parts; "
+           << text << " has " << parts.size();
   SmallVector<ArrayRef<uint8_t>> partRefs;
   for (auto [part, bytes] : llvm::zip_equal(parts, packed)) {
     if (int64_t(bytes.size()) != part.getNumBytes())
       return layer.matmul.emitOpError()
-             << "format '" << q.format.getName() << "' packs " << bytes.size()
+             << "format '" << name << "' packs " << bytes.size()
              << " bytes for part '" << part.name << "' of " << text
              << ", expected " << part.getNumBytes();
     partRefs.push_back(bytes);
   }
-  std::vector<float> decoded(layer.rows * layer.cols);
+  if (encoding.getStorageBits(shape) !=
+      q.format.getStorageBits(rows, layer.cols))
+    return layer.matmul.emitOpError()
+           << "format '" << name << "' counts "
+           << q.format.getStorageBits(rows, layer.cols) << " bits; " << text
+           << " stores " << encoding.getStorageBits(shape);
+  std::vector<float> decoded(rows * layer.cols);
   if (failed(encoding.referenceDecode(shape, partRefs, decoded, [&] {
         return layer.matmul.emitOpError() << "reference decode failed: ";
       })))
@@ -93,12 +123,113 @@ LogicalResult replaceWeight(Layer &layer, const qz::QuantizedWeights &q) {
   for (auto [part, bytes] : llvm::zip_equal(parts, packed))
     partAttrs.push_back(
         buildPartAttr(part, bytes, kInlineLimit, "weight_" + part.name));
-  OpBuilder builder(layer.plain);
   auto type = RankedTensorType::get(
       shape, layer.plain.getType().getElementType(), encoding);
-  auto constant = ConstantOp::create(builder, layer.plain.getLoc(), type,
-                                     builder.getArrayAttr(partAttrs));
-  layer.matmul->setOperand(1, constant);
+  return ConstantOp::create(builder, layer.plain.getLoc(), type,
+                            builder.getArrayAttr(partAttrs))
+      .getResult();
+}
+
+/// Whether slices quantized to `format` can share one weight: the bits
+/// then add up exactly (no tensor scale, no CSR row offsets to share).
+bool canMergeSlices(const qz::CandidateFormat &format) {
+  return !format.hasOutliers() &&
+         !(format.dense.kind == qz::GridKind::Minifloat &&
+           format.dense.tensorScale);
+}
+
+/// Replaces the plain weight of `layer` by the chosen slices (`choices`,
+/// one candidate index per slice). Runs of slices with one format become
+/// one weight; a layer of several runs becomes one qnt.matmul per run on
+/// the matching bias and residual columns, concatenated along N.
+LogicalResult rewriteLayer(Layer &layer, ArrayRef<int64_t> choices) {
+  struct Segment {
+    int64_t begin;
+    qz::QuantizedCandidate q;
+  };
+  std::vector<Segment> segments;
+  for (int64_t s = 0; s < layer.getNumSlices(); ++s) {
+    const qz::QuantizedCandidate &q = layer.quantized[choices[s]][s];
+    if (s > 0 && choices[s] == choices[s - 1] && canMergeSlices(q.format)) {
+      Segment &last = segments.back();
+      if (llvm::Error error = last.q.dense.appendRows(q.dense))
+        return layer.matmul.emitOpError() << llvm::toString(std::move(error));
+      last.q.dequantized.insert(last.q.dequantized.end(), q.dequantized.begin(),
+                                q.dequantized.end());
+      continue;
+    }
+    segments.push_back({layer.getSliceBegin(s), q});
+  }
+
+  MatmulOp matmul = layer.matmul;
+  OpBuilder builder(layer.plain);
+  if (segments.size() == 1) {
+    FailureOr<Value> weight = buildWeight(builder, layer, segments[0].q);
+    if (failed(weight))
+      return failure();
+    matmul->setOperand(1, *weight);
+    if (layer.plain->use_empty())
+      layer.plain->erase();
+    return success();
+  }
+
+  Location loc = matmul.getLoc();
+  auto resultType = cast<RankedTensorType>(matmul.getType());
+  int64_t last = resultType.getRank() - 1;
+  Value bias = matmul.getBias(), residual = matmul.getResidual();
+  SmallVector<Value> pieces;
+  for (const Segment &segment : segments) {
+    builder.setInsertionPoint(layer.plain);
+    FailureOr<Value> weight = buildWeight(builder, layer, segment.q);
+    if (failed(weight))
+      return failure();
+    builder.setInsertionPoint(matmul);
+    int64_t n = segment.q.getRows();
+    Value segmentBias, segmentResidual;
+    if (bias) {
+      OpFoldResult offset = builder.getIndexAttr(segment.begin),
+                   size = builder.getIndexAttr(n),
+                   stride = builder.getIndexAttr(1);
+      segmentBias = tensor::ExtractSliceOp::create(builder, loc, bias, {offset},
+                                                   {size}, {stride});
+    }
+    if (residual) {
+      auto residualType = cast<RankedTensorType>(residual.getType());
+      SmallVector<OpFoldResult> offsets(residualType.getRank(),
+                                        builder.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(builder, loc, residual);
+      SmallVector<OpFoldResult> strides(residualType.getRank(),
+                                        builder.getIndexAttr(1));
+      offsets.back() = builder.getIndexAttr(segment.begin);
+      sizes.back() = builder.getIndexAttr(n);
+      segmentResidual = tensor::ExtractSliceOp::create(builder, loc, residual,
+                                                       offsets, sizes, strides);
+    }
+    SmallVector<int64_t> shape(resultType.getShape());
+    shape[last] = n;
+    auto piece = MatmulOp::create(
+        builder, loc, RankedTensorType::get(shape, resultType.getElementType()),
+        matmul.getLhs(), *weight, segmentBias, segmentResidual,
+        matmul.getActivationAttr());
+    piece->setDiscardableAttrs(matmul->getDiscardableAttrDictionary());
+    std::string name = layer.stats->name + "[" + std::to_string(segment.begin) +
+                       ":" + std::to_string(segment.begin + n) + "]";
+    piece->setAttr(kLayerAttrName, builder.getStringAttr(name));
+    pieces.push_back(piece);
+  }
+  // tensor.concat, decomposed right away into tensor.empty and
+  // tensor.insert_slice, which every pipeline lowers.
+  auto concat = tensor::ConcatOp::create(builder, loc, last, pieces);
+  FailureOr<SmallVector<Value>> decomposed = concat.decomposeOperation(builder);
+  if (failed(decomposed) || decomposed->size() != 1)
+    return matmul.emitOpError() << "cannot concatenate the row slices";
+  Value joined = decomposed->front();
+  if (joined.getType() != matmul.getType())
+    joined = tensor::CastOp::create(builder, loc, matmul.getType(), joined);
+  concat->erase();
+  matmul.getResult().replaceAllUsesWith(joined);
+  matmul->erase();
   if (layer.plain->use_empty())
     layer.plain->erase();
   return success();
@@ -176,6 +307,70 @@ std::vector<std::string> mlir::qnt::getDefaultCandidates() {
           "uint4-g32-asym",  "nf4-g64",  "int8-g128",      "int8-g64"};
 }
 
+namespace {
+/// One candidate of one allocation unit in each budget's unit.
+struct UnitCost {
+  uint64_t bits = 0, bytes = 0;
+  /// Modelled ns; empty when the latency model lacks the format.
+  std::optional<uint64_t> latencyNs;
+
+  uint64_t get(qz::BudgetKind kind) const {
+    switch (kind) {
+    case qz::BudgetKind::BitsPerWeight:
+      return bits;
+    case qz::BudgetKind::Bytes:
+      return bytes;
+    case qz::BudgetKind::Latency:
+      return *latencyNs;
+    }
+    return bits;
+  }
+};
+} // namespace
+
+/// Modelled ns of `format` on `rows` x `cols` weights: the dense kernel,
+/// plus the sparse outliers when the format keeps some.
+static llvm::Expected<uint64_t> getLatencyNs(const qz::LatencyModel &model,
+                                             const qz::CandidateFormat &format,
+                                             int64_t rows, int64_t cols,
+                                             double fixedShare) {
+  llvm::Expected<uint64_t> dense =
+      model.getCost(format.dense, rows, cols, fixedShare);
+  if (!dense || !format.hasOutliers())
+    return dense;
+  if (model.nsPerOutlier < 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "latency model '" + model.source +
+            "' has no 'ns_per_outlier' for the sparse part of format '" +
+            format.getName() + "' (measure it with bench/latency_model.sh)");
+  return *dense +
+         uint64_t(std::ceil(model.nsPerOutlier *
+                            double(format.getNumOutliers(rows, cols))));
+}
+
+/// "%g" with enough digits for any option value.
+static std::string formatNumber(double v) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.10g", v);
+  return buffer;
+}
+
+/// A budget in cost units, as the user writes it.
+static std::string describeBudget(qz::BudgetKind kind, uint64_t cost,
+                                  uint64_t numWeights) {
+  switch (kind) {
+  case qz::BudgetKind::BitsPerWeight:
+    return llvm::formatv("{0:F4} bits/w", double(cost) / double(numWeights))
+        .str();
+  case qz::BudgetKind::Bytes:
+    return std::to_string(cost) + " B";
+  case qz::BudgetKind::Latency:
+    return llvm::formatv("{0:F3} us", double(cost) / 1000.0).str();
+  }
+  return "";
+}
+
 FailureOr<AutoQuantizeResult>
 mlir::qnt::autoQuantizeWeights(ModuleOp module,
                                const CalibrationResult &calibration,
@@ -183,9 +378,13 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
   Location loc = module.getLoc();
   if (options.candidates.empty())
     return emitError(loc) << "automatic quantization needs candidate formats";
-  std::vector<qz::QuantFormat> formats;
+  if (options.sliceRows < 0)
+    return emitError(loc) << "slices need a positive number of rows, got "
+                          << options.sliceRows;
+  std::vector<qz::CandidateFormat> formats;
   for (const std::string &name : options.candidates) {
-    llvm::Expected<qz::QuantFormat> format = qz::QuantFormat::parse(name);
+    llvm::Expected<qz::CandidateFormat> format =
+        qz::CandidateFormat::parse(name);
     if (!format)
       return emitError(loc) << "candidate format '" << name
                             << "': " << llvm::toString(format.takeError());
@@ -217,8 +416,12 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
                 plain.getType().getDimSize(1),
                 {},
                 {},
+                0,
                 {},
                 {}};
+    layer.sliceRows = options.sliceRows > 0
+                          ? std::min(options.sliceRows, layer.rows)
+                          : layer.rows;
     FailureOr<std::vector<float>> values = getPlainConstantValues(plain);
     if (failed(values) || int64_t(values->size()) != layer.rows * layer.cols)
       return plain.emitOpError() << "cannot read the plain weight values";
@@ -246,81 +449,256 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
     search.mseClip = options.mseClip;
     if (options.mseClip)
       search.columnWeights = diagonal;
-    qz::GPTQOptions gptqOptions;
-    gptqOptions.actOrder = options.actOrder;
-    gptqOptions.scaleSearch = search;
-    qz::CandidateList list;
-    for (const qz::QuantFormat &format : formats) {
-      llvm::Expected<qz::QuantizedWeights> q =
-          options.gptq
-              ? qz::quantizeGPTQ(format, layer.weights, layer.rows, layer.cols,
-                                 layer.hessian, gptqOptions)
-              : qz::quantizeRTN(format, layer.weights, layer.rows, layer.cols,
-                                search);
-      if (!q)
+    qz::CandidateQuantizeOptions quantizeOptions;
+    quantizeOptions.gptq = options.gptq;
+    quantizeOptions.gptqOptions.actOrder = options.actOrder;
+    quantizeOptions.gptqOptions.scaleSearch = search;
+    quantizeOptions.scaleSearch = search;
+    int64_t numSlices = layer.getNumSlices();
+    std::vector<qz::CandidateList> lists(numSlices);
+    for (const qz::CandidateFormat &format : formats) {
+      llvm::Expected<std::vector<qz::QuantizedCandidate>> slices =
+          qz::quantizeCandidate(format, layer.weights, layer.rows, layer.cols,
+                                layer.hessian, layer.sliceRows,
+                                quantizeOptions);
+      if (!slices)
         return layer.matmul.emitOpError()
                << "cannot quantize layer '" << layer.stats->name << "' to "
-               << format.getName() << ": " << llvm::toString(q.takeError());
-      double error = qz::layerSensitivity(options.sensitivity, layer.weights,
-                                          q->dequantized, layer.rows,
-                                          layer.cols, layer.hessian);
-      list.push_back({format.getStorageBits(layer.rows, layer.cols), error});
-      layer.errors.push_back(error);
-      layer.quantized.push_back(std::move(*q));
+               << format.getName() << ": "
+               << llvm::toString(slices.takeError());
+      // Each slice's error is the layer output error on its channels,
+      // Tr(dW_s X^T X dW_s^T); they add up to the layer's.
+      std::vector<double> errors;
+      for (int64_t s = 0; s < numSlices; ++s) {
+        int64_t begin = layer.getSliceBegin(s), n = layer.getSliceRows(s);
+        double error = qz::layerSensitivity(
+            options.sensitivity,
+            ArrayRef<float>(layer.weights).slice(begin * layer.cols,
+                                                 n * layer.cols),
+            (*slices)[s].dequantized, n, layer.cols, layer.hessian);
+        lists[s].push_back({format.getStorageBits(n, layer.cols), error});
+        errors.push_back(error);
+      }
+      layer.errors.push_back(std::move(errors));
+      layer.quantized.push_back(std::move(*slices));
     }
-    candidates.push_back(std::move(list));
+    for (qz::CandidateList &list : lists)
+      candidates.push_back(std::move(list));
     result.numWeights += uint64_t(layer.rows * layer.cols);
   }
 
-  uint64_t budget =
-      qz::budgetFromBitsPerWeight(options.budgetBits, result.numWeights);
+  // Every unit's candidates in the budget's unit: stored bits, bytes or
+  // modelled ns (a slice carries its share of the layer's fixed cost).
+  qz::BudgetKind kind = options.budgetKind;
+  bool latencyBudget = kind == qz::BudgetKind::Latency;
+  std::vector<std::vector<UnitCost>> unitCosts;
+  for (Layer &layer : layers)
+    for (int64_t s = 0; s < layer.getNumSlices(); ++s) {
+      int64_t n = layer.getSliceRows(s);
+      std::vector<UnitCost> row;
+      for (const qz::CandidateFormat &format : formats) {
+        UnitCost cost;
+        cost.bits = format.getStorageBits(n, layer.cols);
+        cost.bytes = format.getStorageBytes(n, layer.cols);
+        llvm::Expected<uint64_t> ns =
+            getLatencyNs(options.latencyModel, format, n, layer.cols,
+                         double(n) / double(layer.rows));
+        if (ns)
+          cost.latencyNs = *ns;
+        else if (latencyBudget)
+          return layer.matmul.emitOpError()
+                 << "latency budget: " << llvm::toString(ns.takeError());
+        else
+          llvm::consumeError(ns.takeError());
+        row.push_back(cost);
+      }
+      unitCosts.push_back(std::move(row));
+    }
+  uint64_t cheapest = 0, dearest = 0;
+  for (auto [list, costs] : llvm::zip_equal(candidates, unitCosts)) {
+    uint64_t lo = std::numeric_limits<uint64_t>::max(), hi = 0;
+    for (auto [candidate, cost] : llvm::zip_equal(list, costs)) {
+      candidate.cost = cost.get(kind);
+      lo = std::min(lo, candidate.cost);
+      hi = std::max(hi, candidate.cost);
+    }
+    cheapest += lo;
+    dearest += hi;
+  }
+
+  uint64_t budget = 0;
+  std::string budgetText, smallest;
+  switch (kind) {
+  case qz::BudgetKind::BitsPerWeight: {
+    budget = qz::budgetFromBitsPerWeight(options.budgetBits, result.numWeights);
+    budgetText = formatNumber(options.budgetBits) + " bits per weight";
+    // Rounded up, so that the value given back fits.
+    std::string bits = formatNumber(
+        std::ceil(double(cheapest) * 1e4 / double(result.numWeights)) / 1e4);
+    smallest = bits + " bits per weight (--budget-bits=" + bits + ")";
+    break;
+  }
+  case qz::BudgetKind::Bytes:
+    budget = options.budgetBytes;
+    budgetText = std::to_string(options.budgetBytes) + " bytes";
+    smallest = std::to_string(cheapest) +
+               " bytes (--budget-bytes=" + std::to_string(cheapest) + ")";
+    break;
+  case qz::BudgetKind::Latency: {
+    budget = qz::budgetFromMicroseconds(options.budgetLatencyUs);
+    budgetText =
+        formatNumber(options.budgetLatencyUs) + " us of modelled latency";
+    std::string us = llvm::formatv("{0:F3}", double(cheapest) / 1000.0).str();
+    smallest = us + " us (--budget-latency-us=" + us + ")";
+    break;
+  }
+  }
+  if (budget < cheapest)
+    return emitError(loc) << "no assignment fits " << budgetText
+                          << ": the smallest feasible budget is " << smallest;
   llvm::Expected<qz::Allocation> allocation =
       qz::solveKnapsack(candidates, budget);
   if (!allocation)
-    return emitError(loc) << "no assignment fits " << options.budgetBits
-                          << " bits per weight: "
-                          << llvm::toString(allocation.takeError());
+    return emitError(loc) << "cannot assign formats under " << budgetText
+                          << ": " << llvm::toString(allocation.takeError());
   result.allocation = *allocation;
+  bool latencyKnown = true;
+  uint64_t latencyNs = 0;
+  for (auto [costs, choice] : llvm::zip_equal(unitCosts, allocation->choices)) {
+    const UnitCost &cost = costs[choice];
+    result.bits += cost.bits;
+    result.bytes += cost.bytes;
+    latencyKnown &= cost.latencyNs.has_value();
+    latencyNs += cost.latencyNs.value_or(0);
+  }
+  if (latencyKnown)
+    result.latencyUs = double(latencyNs) / 1000.0;
 
-  for (auto [layer, choice] : llvm::zip(layers, allocation->choices)) {
-    const qz::QuantizedWeights &q = layer.quantized[choice];
-    std::vector<float> zeros(layer.weights.size(), 0.0f);
-    double total = qz::outputError(layer.weights, zeros, layer.rows, layer.cols,
-                                   layer.hessian);
-    qz::LayerReport report;
-    report.name = layer.stats->name;
-    report.format = q.format.getName();
-    report.encoding = q.format.getEncodingAttr();
-    report.method = std::string(options.gptq ? "gptq" : "rtn") +
-                    (options.gptq && options.actOrder ? "+act-order" : "") +
-                    (options.mseClip ? "+mse" : "");
-    report.rows = layer.rows;
-    report.cols = layer.cols;
-    report.bits = q.format.getStorageBits(layer.rows, layer.cols);
-    report.bytes = q.format.getStorageBytes(layer.rows, layer.cols);
-    report.error = layer.errors[choice];
-    report.relativeError = total > 0 ? layer.errors[choice] / total : -1.0;
-    if (failed(replaceWeight(layer, q)))
+  // One report row per allocation unit (layer or slice), in program order.
+  size_t item = 0;
+  for (Layer &layer : layers) {
+    int64_t numSlices = layer.getNumSlices();
+    ArrayRef<int64_t> choices =
+        ArrayRef<int64_t>(allocation->choices).slice(item, numSlices);
+    item += numSlices;
+    for (int64_t s = 0; s < numSlices; ++s) {
+      int64_t choice = choices[s];
+      const qz::QuantizedCandidate &q = layer.quantized[choice][s];
+      int64_t begin = layer.getSliceBegin(s), n = layer.getSliceRows(s);
+      ArrayRef<float> weights =
+          ArrayRef<float>(layer.weights).slice(begin * layer.cols,
+                                               n * layer.cols);
+      std::vector<float> zeros(weights.size(), 0.0f);
+      double total =
+          qz::outputError(weights, zeros, n, layer.cols, layer.hessian);
+      qz::LayerReport report;
+      report.name = layer.getSliceName(s);
+      report.format = q.format.getName();
+      report.encoding = q.format.getEncodingAttr(n, layer.cols);
+      report.method = std::string(options.gptq ? "gptq" : "rtn") +
+                      (options.gptq && options.actOrder ? "+act-order" : "") +
+                      (options.mseClip ? "+mse" : "");
+      report.rows = n;
+      report.cols = layer.cols;
+      report.bits = q.format.getStorageBits(n, layer.cols);
+      report.bytes = q.format.getStorageBytes(n, layer.cols);
+      report.error = layer.errors[choice][s];
+      report.relativeError = total > 0 ? report.error / total : -1.0;
+      result.layers.push_back(std::move(report));
+    }
+    if (failed(rewriteLayer(layer, choices)))
       return failure();
-    result.layers.push_back(std::move(report));
   }
 
+  // Report rows are one per allocation unit, in the units' order.
+  for (auto [row, costs, choice] :
+       llvm::zip_equal(result.layers, unitCosts, allocation->choices))
+    if (costs[choice].latencyNs)
+      row.latencyUs = double(*costs[choice].latencyNs) / 1000.0;
+
   if (!options.reportDir.empty()) {
+    // The plot's x axis is the size: the frontier is over bits whatever
+    // the budget limits.
+    std::vector<qz::CandidateList> bitCandidates = candidates;
+    for (auto [list, costs] : llvm::zip_equal(bitCandidates, unitCosts))
+      for (auto [candidate, cost] : llvm::zip_equal(list, costs))
+        candidate.cost = cost.bits;
     llvm::Expected<std::vector<qz::Allocation>> frontier =
-        qz::paretoFrontier(candidates);
+        qz::paretoFrontier(bitCandidates);
     if (!frontier)
       return emitError(loc) << "cannot compute the size / error frontier: "
                             << llvm::toString(frontier.takeError());
     std::vector<qz::ParetoPoint> points =
         qz::paretoPointsFromAllocations(*frontier, result.numWeights);
+    // The bits of an allocation made under another budget kind.
+    auto totalsOf = [&](const qz::Allocation &a) {
+      qz::SweepRow row;
+      row.weights = result.numWeights;
+      bool known = true;
+      uint64_t ns = 0;
+      for (auto [costs, choice] : llvm::zip_equal(unitCosts, a.choices)) {
+        row.bits += costs[choice].bits;
+        row.bytes += costs[choice].bytes;
+        known &= costs[choice].latencyNs.has_value();
+        ns += costs[choice].latencyNs.value_or(0);
+      }
+      row.latencyUs = known ? double(ns) / 1000.0 : -1.0;
+      row.error = a.error;
+      return row;
+    };
+
+    // The sweep: evenly spaced budgets from the cheapest assignment to the
+    // dearest, and the one compiled.
+    constexpr uint64_t kSweepSteps = 15;
+    std::vector<uint64_t> budgets;
+    for (uint64_t i = 0; i <= kSweepSteps; ++i)
+      budgets.push_back(cheapest + (dearest - cheapest) / kSweepSteps * i +
+                        (dearest - cheapest) % kSweepSteps * i / kSweepSteps);
+    budgets.push_back(budget);
+    llvm::sort(budgets);
+    budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
+    llvm::Expected<std::vector<qz::Allocation>> swept =
+        qz::sweepBudgets(candidates, budgets);
+    if (!swept)
+      return emitError(loc) << "cannot sweep the budgets: "
+                            << llvm::toString(swept.takeError());
+    qz::BudgetReport budgetReport;
+    budgetReport.kind = kind == qz::BudgetKind::Latency ? "latency"
+                        : kind == qz::BudgetKind::Bytes ? "bytes"
+                                                        : "bits per weight";
+    budgetReport.budget = budgetText;
+    budgetReport.latencyModel = options.latencyModel.source;
+    if (!options.latencyModel.machine.empty())
+      budgetReport.latencyModel +=
+          ", measured on " + options.latencyModel.machine;
+    for (auto [b, a] : llvm::zip_equal(budgets, *swept)) {
+      qz::SweepRow row = totalsOf(a);
+      row.chosen = b == budget;
+      row.budget = describeBudget(kind, b, result.numWeights);
+      qz::ParetoPoint point;
+      point.size = row.getBitsPerWeight();
+      point.error = row.error;
+      point.swept = true;
+      point.label = row.budget;
+      // One marker per distinct assignment (neighbouring budgets often
+      // choose the same).
+      bool repeated = !points.empty() && points.back().swept &&
+                      points.back().size == point.size &&
+                      points.back().error == point.error;
+      if (!row.chosen && !repeated)
+        points.push_back(point);
+      budgetReport.sweep.push_back(std::move(row));
+    }
     qz::ParetoPoint chosen;
-    chosen.size = double(allocation->cost) / double(result.numWeights);
+    chosen.size = double(result.bits) / double(result.numWeights);
     chosen.error = allocation->error;
     chosen.chosen = true;
-    chosen.label = "budget " + std::to_string(options.budgetBits).substr(0, 4);
+    // Optimal under its own budget, which need not be a size budget.
+    chosen.swept = true;
+    chosen.label = "budget " + budgetText;
     points.push_back(chosen);
-    if (llvm::Error error =
-            qz::writeReportFiles(options.reportDir, result.layers, points))
+    if (llvm::Error error = qz::writeReportFiles(
+            options.reportDir, result.layers, points, {}, &budgetReport))
       return emitError(loc) << llvm::toString(std::move(error));
   }
   return result;

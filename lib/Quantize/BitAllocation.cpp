@@ -2,12 +2,17 @@
 
 #include "quant/Quantize/BitAllocation.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 using namespace mlir::qnt;
 using namespace mlir::qnt::quantize;
@@ -220,25 +225,184 @@ quantize::sweepBudgets(llvm::ArrayRef<CandidateList> layers,
   return result;
 }
 
+/// floor(x), snapping values within rounding noise of an integer to it:
+/// decimal inputs (4.1 bits, 12.345 us) are not exact in binary.
+static uint64_t snapFloor(long double x);
+
 uint64_t quantize::budgetFromBitsPerWeight(double bitsPerWeight,
                                            uint64_t numWeights) {
-  long double x = (long double)bitsPerWeight * (long double)numWeights;
+  return snapFloor((long double)bitsPerWeight * (long double)numWeights);
+}
+
+llvm::Expected<uint64_t> LatencyModel::getCost(const QuantFormat &format,
+                                               int64_t rows, int64_t cols,
+                                               double fixedShare) const {
+  std::string name = format.getName();
+  for (const auto &[key, ns] : nsPerWeight)
+    if (key == name)
+      return uint64_t(std::ceil(fixedShare * fixedNsPerLayer +
+                                ns * (double(rows) * double(cols))));
+  return makeError("latency model" +
+                   (source.empty() ? std::string() : " '" + source + "'") +
+                   " has no throughput for format '" + name +
+                   "' (measure it with bench/latency_model.sh)");
+}
+
+/// A finite, non-negative number.
+static bool isFigure(std::optional<double> v) {
+  return v && std::isfinite(*v) && *v >= 0.0;
+}
+
+llvm::Expected<LatencyModel>
+quantize::parseLatencyModel(llvm::StringRef json, llvm::StringRef source) {
+  auto fail = [&](const llvm::Twine &msg) {
+    return makeError("latency model '" + source + "': " + msg);
+  };
+  llvm::Expected<llvm::json::Value> value = llvm::json::parse(json);
+  if (!value)
+    return fail("invalid JSON: " + llvm::toString(value.takeError()));
+  const llvm::json::Object *root = value->getAsObject();
+  if (!root)
+    return fail("expected a JSON object at the top level");
+  LatencyModel model;
+  model.source = source.str();
+  if (const llvm::json::Value *fixed = root->get("fixed_ns_per_layer")) {
+    if (!isFigure(fixed->getAsNumber()))
+      return fail("'fixed_ns_per_layer' must be a finite number >= 0");
+    model.fixedNsPerLayer = *fixed->getAsNumber();
+  }
+  if (const llvm::json::Value *outlier = root->get("ns_per_outlier")) {
+    if (!isFigure(outlier->getAsNumber()))
+      return fail("'ns_per_outlier' must be a finite number >= 0");
+    model.nsPerOutlier = *outlier->getAsNumber();
+  }
+  if (std::optional<llvm::StringRef> machine = root->getString("machine"))
+    model.machine = machine->str();
+  const llvm::json::Value *formatsValue = root->get("formats");
+  if (!formatsValue)
+    return fail("missing 'formats' (an object of format name -> "
+                "{\"ns_per_weight\": X})");
+  const llvm::json::Object *formats = formatsValue->getAsObject();
+  if (!formats || formats->empty())
+    return fail("'formats' must be a non-empty object of format name -> "
+                "{\"ns_per_weight\": X}");
+  // Sorted keys: the same file gives the same model and messages.
+  std::vector<std::string> keys;
+  for (const auto &entry : *formats)
+    keys.push_back(entry.first.str());
+  std::sort(keys.begin(), keys.end());
+  for (const std::string &key : keys) {
+    llvm::Expected<QuantFormat> format = QuantFormat::parse(key);
+    if (!format)
+      return fail("format '" + key +
+                  "': " + llvm::toString(format.takeError()));
+    const llvm::json::Value &entry = *formats->get(key);
+    std::optional<double> ns = entry.getAsNumber();
+    if (const llvm::json::Object *object = entry.getAsObject()) {
+      const llvm::json::Value *nsValue = object->get("ns_per_weight");
+      if (!nsValue)
+        return fail("format '" + key + "' has no 'ns_per_weight'");
+      ns = nsValue->getAsNumber();
+      if (const llvm::json::Value *encoding = object->get("encoding")) {
+        std::optional<llvm::StringRef> text = encoding->getAsString();
+        std::string expected = format->getEncodingAttr();
+        if (!text || *text != expected)
+          return fail("format '" + key + "' has encoding '" +
+                      (text ? text->str() : std::string("<not a string>")) +
+                      "' but the format is '" + expected + "'");
+      }
+    }
+    if (!isFigure(ns))
+      return fail("format '" + key +
+                  "': 'ns_per_weight' must be a finite number >= 0");
+    std::string name = format->getName();
+    for (const auto &[other, unused] : model.nsPerWeight)
+      if (other == name)
+        return fail("format '" + key + "' is given twice (as '" + name + "')");
+    model.nsPerWeight.emplace_back(name, *ns);
+  }
+  return model;
+}
+
+llvm::Expected<LatencyModel> quantize::loadLatencyModel(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return makeError("cannot read latency model '" + path +
+                     "': " + buffer.getError().message());
+  return parseLatencyModel((*buffer)->getBuffer(), path);
+}
+
+const LatencyModel &quantize::getDefaultLatencyModel() {
+  static const LatencyModel model = [] {
+    static constexpr const char kJSON[] =
+#include "DefaultLatencyModel.inc"
+        ;
+    llvm::Expected<LatencyModel> parsed =
+        parseLatencyModel(kJSON, "bench/latency_model.json");
+    // The file is checked by the unit tests; a broken one is a build error
+    // in spirit, not a user's.
+    if (!parsed)
+      llvm::report_fatal_error(llvm::Twine("built-in ") +
+                               llvm::toString(parsed.takeError()));
+    parsed->source = "built-in default (bench/latency_model.json)";
+    return std::move(*parsed);
+  }();
+  return model;
+}
+
+static uint64_t snapFloor(long double x) {
   if (x <= 0)
     return 0;
   long double nearest = std::round(x);
-  // Decimal averages (4.1) are not exact in binary: snap near-integers.
   if (std::fabs(x - nearest) <= 1e-9L * std::max<long double>(1.0L, x))
     return uint64_t(nearest);
   return uint64_t(std::floor(x));
 }
 
-llvm::Expected<uint64_t> LatencyModel::getCost(const QuantFormat &format,
-                                               int64_t rows,
-                                               int64_t cols) const {
-  std::string name = format.getName();
-  for (const auto &[key, ns] : nsPerWeight)
-    if (key == name)
-      return uint64_t(
-          std::ceil(fixedNsPerLayer + ns * double(rows) * double(cols)));
-  return makeError("latency model has no throughput for format '" + name + "'");
+uint64_t quantize::budgetFromMicroseconds(double microseconds) {
+  return snapFloor((long double)microseconds * 1000.0L);
+}
+
+llvm::Expected<uint64_t> quantize::parseByteSize(llvm::StringRef text) {
+  llvm::StringRef s = text.trim();
+  size_t end = 0;
+  while (end < s.size() && (llvm::isDigit(s[end]) || s[end] == '.'))
+    ++end;
+  llvm::StringRef number = s.take_front(end);
+  std::string suffix = s.drop_front(end).trim().lower();
+  auto fail = [&]() {
+    return makeError("bad byte size '" + text +
+                     "': expected a number of bytes with an optional suffix "
+                     "B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB "
+                     "(powers of 1024)");
+  };
+  uint64_t unit = 0;
+  if (suffix.empty() || suffix == "b")
+    unit = 1;
+  else if (suffix == "k" || suffix == "kb")
+    unit = 1000;
+  else if (suffix == "m" || suffix == "mb")
+    unit = 1000 * 1000;
+  else if (suffix == "g" || suffix == "gb")
+    unit = 1000 * 1000 * 1000;
+  else if (suffix == "kib")
+    unit = uint64_t(1) << 10;
+  else if (suffix == "mib")
+    unit = uint64_t(1) << 20;
+  else if (suffix == "gib")
+    unit = uint64_t(1) << 30;
+  if (!unit || number.empty())
+    return fail();
+  if (unit == 1) {
+    uint64_t bytes;
+    if (number.getAsInteger(10, bytes))
+      return fail();
+    return bytes;
+  }
+  double value;
+  if (number.getAsDouble(value) || !std::isfinite(value) || value < 0 ||
+      value * double(unit) > 1.8e19)
+    return fail();
+  return snapFloor((long double)value * (long double)unit);
 }

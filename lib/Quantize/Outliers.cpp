@@ -3,6 +3,7 @@
 #include "quant/Quantize/Outliers.h"
 
 #include "quant/Quantize/Sensitivity.h"
+#include "quant/Support/Rounding.h"
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/ADT/bit.h"
@@ -11,7 +12,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
+#include <optional>
 #include <random>
 
 using namespace mlir::qnt;
@@ -425,22 +428,16 @@ int64_t quantize::outlierCountForFraction(double fraction, int64_t numel) {
   return std::min<int64_t>(numel, int64_t(n));
 }
 
-SparseOutliers quantize::extractOutliers(llvm::ArrayRef<float> w, int64_t rows,
-                                         int64_t cols, int64_t nnz,
-                                         std::vector<float> &dense) {
+/// The `nnz` indices with the largest `larger` order, as CSR of w.
+template <typename Larger>
+static SparseOutliers extractTop(llvm::ArrayRef<float> w, int64_t rows,
+                                 int64_t cols, int64_t nnz, Larger larger,
+                                 std::vector<float> &dense) {
   assert(w.size() == size_t(rows * cols));
   int64_t numel = rows * cols;
   nnz = std::clamp<int64_t>(nnz, 0, numel);
-  auto magnitude = [&](int64_t i) {
-    float m = std::fabs(w[i]);
-    return std::isnan(m) ? -1.0f : m;
-  };
   std::vector<int64_t> idx(numel);
   std::iota(idx.begin(), idx.end(), 0);
-  auto larger = [&](int64_t a, int64_t b) {
-    float ma = magnitude(a), mb = magnitude(b);
-    return ma != mb ? ma > mb : a < b;
-  };
   if (nnz < numel)
     std::nth_element(idx.begin(), idx.begin() + nnz, idx.end(), larger);
   idx.resize(nnz);
@@ -462,6 +459,48 @@ SparseOutliers quantize::extractOutliers(llvm::ArrayRef<float> w, int64_t rows,
   return sparse;
 }
 
+SparseOutliers quantize::extractOutliers(llvm::ArrayRef<float> w, int64_t rows,
+                                         int64_t cols, int64_t nnz,
+                                         std::vector<float> &dense) {
+  auto magnitude = [&](int64_t i) {
+    float m = std::fabs(w[i]);
+    return std::isnan(m) ? -1.0f : m;
+  };
+  auto larger = [&](int64_t a, int64_t b) {
+    float ma = magnitude(a), mb = magnitude(b);
+    return ma != mb ? ma > mb : a < b;
+  };
+  return extractTop(w, rows, cols, nnz, larger, dense);
+}
+
+std::vector<double>
+quantize::outlierScores(llvm::ArrayRef<float> w, int64_t rows, int64_t cols,
+                        llvm::ArrayRef<double> columnWeights) {
+  assert(w.size() == size_t(rows * cols));
+  assert(columnWeights.empty() || columnWeights.size() == size_t(cols));
+  std::vector<double> scores(w.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      double m = std::fabs(double(w[r * cols + c]));
+      if (!columnWeights.empty())
+        m *= std::sqrt(std::max(columnWeights[c], 0.0));
+      scores[r * cols + c] = std::isnan(m) ? -1.0 : m;
+    }
+  return scores;
+}
+
+SparseOutliers quantize::extractOutliersByScore(llvm::ArrayRef<float> w,
+                                                int64_t rows, int64_t cols,
+                                                int64_t nnz,
+                                                llvm::ArrayRef<double> scores,
+                                                std::vector<float> &dense) {
+  assert(scores.size() == w.size());
+  auto larger = [&](int64_t a, int64_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  };
+  return extractTop(w, rows, cols, nnz, larger, dense);
+}
+
 void quantize::addOutliers(const SparseOutliers &sparse,
                            llvm::MutableArrayRef<float> dense) {
   assert(dense.size() == size_t(sparse.rows * sparse.cols));
@@ -481,4 +520,255 @@ quantize::outlierResiduals(const SparseOutliers &sparse,
       values[i] = w[at] - baseDequantized[at];
     }
   return values;
+}
+
+float quantize::roundOutlierValue(ScaleType valueType, float v) {
+  if (valueType == ScaleType::F16)
+    return halfBitsToFloat(floatToHalfBits(v));
+  return v;
+}
+
+template <typename T>
+static void appendLittleEndian(std::vector<uint8_t> &out, T value) {
+  for (size_t b = 0; b < sizeof(T); ++b)
+    out.push_back(uint8_t(uint64_t(value) >> (8 * b)));
+}
+
+std::vector<std::vector<uint8_t>>
+quantize::packOutlierParts(const SparseOutliers &sparse, ScaleType valueType) {
+  std::vector<std::vector<uint8_t>> parts(3);
+  for (int32_t offset : sparse.rowOffsets)
+    appendLittleEndian(parts[0], uint32_t(offset));
+  for (int32_t col : sparse.colIndices)
+    appendLittleEndian(parts[1], uint32_t(col));
+  for (float v : sparse.values) {
+    if (valueType == ScaleType::F16)
+      appendLittleEndian(parts[2], floatToHalfBits(v));
+    else
+      appendLittleEndian(parts[2], llvm::bit_cast<uint32_t>(v));
+  }
+  return parts;
+}
+
+//===----------------------------------------------------------------------===//
+// Candidate formats
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<CandidateFormat> CandidateFormat::parse(llvm::StringRef name) {
+  auto [densePart, sparsePart] = name.split('+');
+  CandidateFormat format;
+  llvm::Expected<QuantFormat> dense = QuantFormat::parse(densePart);
+  if (!dense)
+    return dense.takeError();
+  format.dense = *dense;
+  if (densePart.size() == name.size())
+    return format;
+  if (format.dense.kind == GridKind::Plain)
+    return makeError("a plain '" + densePart +
+                     "' weight needs no outliers; '+o' goes after a "
+                     "quantized format");
+  llvm::StringRef rest = sparsePart;
+  if (!rest.consume_front("o"))
+    return makeError("expected '+oP' (P the percentage of weights kept "
+                     "sparse) after '" +
+                     densePart + "', got '+" + sparsePart + "'");
+  auto [percentText, typeText] = rest.split('-');
+  double percent;
+  if (percentText.empty() || percentText.getAsDouble(percent))
+    return makeError("'+o" + rest +
+                     "' needs a percentage of weights kept sparse, e.g. +o1 "
+                     "or +o0.5");
+  if (!(percent > 0.0 && percent < 100.0))
+    return makeError("outlier percentage must be in (0, 100), got " +
+                     percentText);
+  format.outlierPercent = percent;
+  if (rest.size() != percentText.size()) {
+    if (typeText == "f16")
+      format.outlierValueType = ScaleType::F16;
+    else if (typeText == "f32")
+      format.outlierValueType = ScaleType::F32;
+    else
+      return makeError("unknown outlier value type '" + typeText +
+                       "' (expected f16 or f32)");
+  }
+  return format;
+}
+
+std::string CandidateFormat::getName() const {
+  std::string name = dense.getName();
+  if (!hasOutliers())
+    return name;
+  char percent[32];
+  std::snprintf(percent, sizeof(percent), "%g", outlierPercent);
+  name += "+o";
+  name += percent;
+  if (outlierValueType == ScaleType::F32)
+    name += "-f32";
+  return name;
+}
+
+int64_t CandidateFormat::getNumOutliers(int64_t rows, int64_t cols) const {
+  if (!hasOutliers())
+    return 0;
+  return std::max<int64_t>(
+      1, outlierCountForFraction(outlierPercent / 100.0, rows * cols));
+}
+
+std::string CandidateFormat::getEncodingAttr(int64_t rows, int64_t cols) const {
+  std::string base = dense.getEncodingAttr();
+  if (!hasOutliers())
+    return base;
+  return "#qnt.outliers<" + base +
+         ", nnz = " + std::to_string(getNumOutliers(rows, cols)) +
+         ", value = " + (outlierValueType == ScaleType::F16 ? "f16" : "f32") +
+         ">";
+}
+
+uint64_t CandidateFormat::getStorageBits(int64_t rows, int64_t cols) const {
+  uint64_t bits = dense.getStorageBits(rows, cols);
+  if (!hasOutliers())
+    return bits;
+  return bits + uint64_t(rows + 1) * 32 +
+         uint64_t(getNumOutliers(rows, cols)) *
+             (32 + getScaleTypeBits(outlierValueType));
+}
+
+uint64_t CandidateFormat::getStorageBytes(int64_t rows, int64_t cols) const {
+  uint64_t bytes = dense.getStorageBytes(rows, cols);
+  if (!hasOutliers())
+    return bytes;
+  return bytes + uint64_t(rows + 1) * 4 +
+         uint64_t(getNumOutliers(rows, cols)) *
+             (4 + getScaleTypeBits(outlierValueType) / 8);
+}
+
+std::vector<std::vector<uint8_t>> QuantizedCandidate::packParts() const {
+  std::vector<std::vector<uint8_t>> parts = dense.packParts();
+  if (format.hasOutliers())
+    for (std::vector<uint8_t> &part :
+         packOutlierParts(outliers, format.outlierValueType))
+      parts.push_back(std::move(part));
+  return parts;
+}
+
+llvm::Expected<std::vector<QuantizedCandidate>>
+quantize::quantizeCandidate(const CandidateFormat &format,
+                            llvm::ArrayRef<float> w, int64_t rows, int64_t cols,
+                            llvm::ArrayRef<double> hessian, int64_t sliceRows,
+                            const CandidateQuantizeOptions &options) {
+  if (int64_t(w.size()) != rows * cols)
+    return makeError("weight has " + llvm::Twine(w.size()) +
+                     " values, expected " + llvm::Twine(rows * cols));
+  if (!hessian.empty() && int64_t(hessian.size()) != cols * cols)
+    return makeError("X^T X has " + llvm::Twine(hessian.size()) +
+                     " values, expected " + llvm::Twine(cols * cols));
+  if (sliceRows <= 0 || sliceRows > rows)
+    sliceRows = rows;
+  int64_t numSlices = (rows + sliceRows - 1) / sliceRows;
+  auto sliceBegin = [&](int64_t s) { return s * sliceRows; };
+  auto sliceCount = [&](int64_t s) {
+    return std::min(sliceRows, rows - s * sliceRows);
+  };
+
+  // Each slice's outliers leave the weight before the dense part is
+  // quantized (zeros in `dense`), so they stretch no group's range.
+  std::vector<float> dense(w.begin(), w.end());
+  std::vector<SparseOutliers> sparse(numSlices);
+  if (format.hasOutliers()) {
+    std::vector<double> diagonal;
+    if (!hessian.empty())
+      diagonal = getDiagonal(hessian, cols);
+    for (int64_t s = 0; s < numSlices; ++s) {
+      int64_t n = sliceCount(s);
+      llvm::ArrayRef<float> slice = w.slice(sliceBegin(s) * cols, n * cols);
+      std::vector<double> scores = outlierScores(slice, n, cols, diagonal);
+      std::vector<float> sliceDense;
+      sparse[s] = extractOutliersByScore(
+          slice, n, cols, format.getNumOutliers(n, cols), scores, sliceDense);
+      std::copy(sliceDense.begin(), sliceDense.end(),
+                dense.begin() + sliceBegin(s) * cols);
+    }
+  }
+
+  // GPTQ keeps the outlier positions out of the quantization (SpQR): they
+  // make no error, and the error compensation of the columns before them
+  // moves their targets, which the sparse part then stores.
+  std::vector<uint8_t> exact;
+  if (format.hasOutliers() && options.gptq) {
+    exact.assign(w.size(), 0);
+    for (int64_t s = 0; s < numSlices; ++s)
+      for (int64_t r = 0; r < sliceCount(s); ++r)
+        for (int32_t i = sparse[s].rowOffsets[r];
+             i < sparse[s].rowOffsets[r + 1]; ++i)
+          exact[(sliceBegin(s) + r) * cols + sparse[s].colIndices[i]] = 1;
+  }
+  // Compensation added to each weight kept exact (0 without GPTQ).
+  std::vector<float> shifts(exact.empty() ? 0 : w.size(), 0.0f);
+  auto quantizeDense = [&](int64_t begin,
+                           int64_t n) -> llvm::Expected<QuantizedWeights> {
+    llvm::ArrayRef<float> values =
+        llvm::ArrayRef<float>(dense).slice(begin * cols, n * cols);
+    if (!options.gptq)
+      return quantizeRTN(format.dense, values, n, cols, options.scaleSearch);
+    if (exact.empty())
+      return quantizeGPTQ(format.dense, values, n, cols, hessian,
+                          options.gptqOptions);
+    // The outliers are 0 in `dense`, so what GPTQ returns for them is the
+    // compensation alone.
+    std::vector<float> moved;
+    llvm::Expected<QuantizedWeights> q = quantizeGPTQKeepingExact(
+        format.dense, values, n, cols, hessian,
+        llvm::ArrayRef<uint8_t>(exact).slice(begin * cols, n * cols), moved,
+        options.gptqOptions);
+    if (q)
+      std::copy(moved.begin(), moved.end(), shifts.begin() + begin * cols);
+    return q;
+  };
+  // Rows are independent unless a tensor scale ties them together.
+  bool whole =
+      !(format.dense.kind == GridKind::Minifloat && format.dense.tensorScale);
+  std::optional<QuantizedWeights> all;
+  if (whole || numSlices == 1) {
+    llvm::Expected<QuantizedWeights> q = quantizeDense(0, rows);
+    if (!q)
+      return q.takeError();
+    all = std::move(*q);
+  }
+
+  std::vector<QuantizedCandidate> results;
+  for (int64_t s = 0; s < numSlices; ++s) {
+    int64_t begin = sliceBegin(s), n = sliceCount(s);
+    QuantizedCandidate result;
+    result.format = format;
+    if (all) {
+      result.dense = numSlices == 1 ? *all : all->sliceRows(begin, n);
+    } else {
+      llvm::Expected<QuantizedWeights> q = quantizeDense(begin, n);
+      if (!q)
+        return q.takeError();
+      result.dense = std::move(*q);
+    }
+    result.dequantized = result.dense.dequantized;
+    if (format.hasOutliers()) {
+      SparseOutliers &outliers = sparse[s];
+      // Stored residuals: target - dense at each outlier (the target being
+      // w, plus its GPTQ compensation), on the value type; the decode adds
+      // them to the dense value in f32, as done here.
+      for (int64_t r = 0; r < n; ++r)
+        for (int32_t i = outliers.rowOffsets[r]; i < outliers.rowOffsets[r + 1];
+             ++i) {
+          int64_t at = r * cols + outliers.colIndices[i];
+          float target = w[begin * cols + at];
+          if (!shifts.empty())
+            target += shifts[begin * cols + at];
+          outliers.values[i] = roundOutlierValue(
+              format.outlierValueType, target - result.dense.dequantized[at]);
+          float &value = result.dequantized[at];
+          value = value + outliers.values[i];
+        }
+      result.outliers = std::move(outliers);
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
 }

@@ -17,6 +17,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -746,4 +747,41 @@ std::vector<std::vector<uint8_t>> QuantizedWeights::packParts() const {
     parts.push_back(std::move(ts));
   }
   return parts;
+}
+
+QuantizedWeights QuantizedWeights::sliceRows(int64_t begin,
+                                             int64_t count) const {
+  assert(begin >= 0 && count >= 0 && begin + count <= rows);
+  QuantizedWeights out;
+  out.format = format;
+  out.rows = count;
+  out.cols = cols;
+  out.tensorScale = tensorScale;
+  auto slice = [&](const auto &v, int64_t perRow, auto &dst) {
+    dst.assign(v.begin() + begin * perRow,
+               v.begin() + (begin + count) * perRow);
+  };
+  slice(codes, cols, out.codes);
+  slice(dequantized, cols, out.dequantized);
+  if (!params.empty())
+    slice(params, format.getNumGroups(cols), out.params);
+  return out;
+}
+
+llvm::Error QuantizedWeights::appendRows(const QuantizedWeights &other) {
+  if (other.format != format || other.cols != cols ||
+      std::memcmp(&other.tensorScale, &tensorScale, sizeof(float)) != 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("cannot append {0} rows of {1} (K = {2}) to {3} "
+                      "(K = {4}): formats, columns or tensor scales differ",
+                      other.rows, other.format.getName(), other.cols,
+                      format.getName(), cols)
+            .str());
+  codes.insert(codes.end(), other.codes.begin(), other.codes.end());
+  params.insert(params.end(), other.params.begin(), other.params.end());
+  dequantized.insert(dequantized.end(), other.dequantized.begin(),
+                     other.dequantized.end());
+  rows += other.rows;
+  return llvm::Error::success();
 }

@@ -25,14 +25,24 @@ double ReportTotals::getBitsPerWeight() const {
   return weights > 0 ? double(bits) / double(weights) : 0.0;
 }
 
+double SweepRow::getBitsPerWeight() const {
+  return weights > 0 ? double(bits) / double(weights) : 0.0;
+}
+
 ReportTotals quantize::computeTotals(llvm::ArrayRef<LayerReport> layers) {
   ReportTotals t;
+  bool latencyKnown = !layers.empty();
+  double latency = 0.0;
   for (const LayerReport &l : layers) {
     t.weights += l.rows * l.cols;
     t.bits += l.bits;
     t.bytes += l.bytes;
     t.error += l.error;
+    latencyKnown &= l.latencyUs >= 0;
+    latency += l.latencyUs;
   }
+  if (latencyKnown)
+    t.latencyUs = latency;
   return t;
 }
 
@@ -43,21 +53,64 @@ static std::string number(double v, int digits = 4) {
   return buf;
 }
 
+static std::string microseconds(double us) {
+  return us < 0 ? "-" : llvm::formatv("{0:F3}", us).str();
+}
+
+/// Prints `cells` (a header, rows and a last total row when `totalRow`)
+/// aligned: the first `textColumns` columns left, the rest right.
+static void printTable(llvm::raw_ostream &os,
+                       const std::vector<std::vector<std::string>> &cells,
+                       size_t textColumns, bool totalRow);
+
 void quantize::writeLayerTable(llvm::raw_ostream &os,
                                llvm::ArrayRef<LayerReport> layers) {
+  // The latency column only when a model gave figures.
+  bool latency = llvm::any_of(
+      layers, [](const LayerReport &l) { return l.latencyUs >= 0; });
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"layer", "format", "method", "shape", "bits/w", "bytes",
                    "error", "rel.error"});
-  for (const LayerReport &l : layers)
+  if (latency)
+    cells.back().push_back("model us");
+  for (const LayerReport &l : layers) {
     cells.push_back({l.name, l.format, l.method,
                      std::to_string(l.rows) + "x" + std::to_string(l.cols),
                      llvm::formatv("{0:F4}", l.getBitsPerWeight()).str(),
                      std::to_string(l.bytes), number(l.error),
                      l.relativeError < 0 ? "-" : number(l.relativeError)});
+    if (latency)
+      cells.back().push_back(microseconds(l.latencyUs));
+  }
   ReportTotals t = computeTotals(layers);
   cells.push_back({"total", "", "", std::to_string(t.weights) + " weights",
                    llvm::formatv("{0:F4}", t.getBitsPerWeight()).str(),
                    std::to_string(t.bytes), number(t.error), ""});
+  if (latency)
+    cells.back().push_back(microseconds(t.latencyUs));
+  printTable(os, cells, 4, true);
+}
+
+void quantize::writeSweepTable(llvm::raw_ostream &os,
+                               const BudgetReport &budget) {
+  os << "budget: " << budget.budget << " (" << budget.kind << ")";
+  if (!budget.latencyModel.empty())
+    os << "; latency model: " << budget.latencyModel;
+  os << "\nbudget sweep (the exact knapsack under each budget; * = the "
+        "budget compiled):\n";
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"budget", "bits/w", "bytes", "model us", "total error", ""});
+  for (const SweepRow &r : budget.sweep)
+    cells.push_back({r.budget,
+                     llvm::formatv("{0:F4}", r.getBitsPerWeight()).str(),
+                     std::to_string(r.bytes), microseconds(r.latencyUs),
+                     number(r.error, 6), r.chosen ? "*" : ""});
+  printTable(os, cells, 1, false);
+}
+
+static void printTable(llvm::raw_ostream &os,
+                       const std::vector<std::vector<std::string>> &cells,
+                       size_t textColumns, bool totalRow) {
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto &row : cells)
     for (size_t i = 0; i < row.size(); ++i)
@@ -67,7 +120,7 @@ void quantize::writeLayerTable(llvm::raw_ostream &os,
       if (i)
         os << "  ";
       // Text columns left, numbers right.
-      if (i < 4)
+      if (i < textColumns)
         os << llvm::left_justify(row[i], widths[i]);
       else
         os << llvm::right_justify(row[i], widths[i]);
@@ -79,8 +132,11 @@ void quantize::writeLayerTable(llvm::raw_ostream &os,
   for (size_t w : widths)
     total += w + 2;
   os << std::string(total - 2, '-') << "\n";
-  for (size_t r = 1; r + 1 < cells.size(); ++r)
+  size_t body = totalRow ? cells.size() - 1 : cells.size();
+  for (size_t r = 1; r < body; ++r)
     printRow(cells[r]);
+  if (!totalRow)
+    return;
   os << std::string(total - 2, '-') << "\n";
   printRow(cells.back());
 }
@@ -102,16 +158,41 @@ quantize::layerReportToJSON(llvm::ArrayRef<LayerReport> layers) {
     };
     if (l.relativeError >= 0)
       o["relative_error"] = l.relativeError;
+    if (l.latencyUs >= 0)
+      o["latency_us"] = l.latencyUs;
     list.push_back(std::move(o));
   }
   ReportTotals t = computeTotals(layers);
-  return llvm::json::Object{
-      {"layers", std::move(list)},
-      {"total", llvm::json::Object{{"weights", t.weights},
-                                   {"bits", int64_t(t.bits)},
-                                   {"bits_per_weight", t.getBitsPerWeight()},
-                                   {"bytes", int64_t(t.bytes)},
-                                   {"error", t.error}}}};
+  llvm::json::Object total{{"weights", t.weights},
+                           {"bits", int64_t(t.bits)},
+                           {"bits_per_weight", t.getBitsPerWeight()},
+                           {"bytes", int64_t(t.bytes)},
+                           {"error", t.error}};
+  if (t.latencyUs >= 0)
+    total["latency_us"] = t.latencyUs;
+  return llvm::json::Object{{"layers", std::move(list)},
+                            {"total", std::move(total)}};
+}
+
+llvm::json::Value quantize::budgetReportToJSON(const BudgetReport &budget) {
+  llvm::json::Array sweep;
+  for (const SweepRow &r : budget.sweep) {
+    llvm::json::Object o{{"budget", r.budget},
+                         {"bits", int64_t(r.bits)},
+                         {"bits_per_weight", r.getBitsPerWeight()},
+                         {"bytes", int64_t(r.bytes)},
+                         {"error", r.error},
+                         {"chosen", r.chosen}};
+    if (r.latencyUs >= 0)
+      o["latency_us"] = r.latencyUs;
+    sweep.push_back(std::move(o));
+  }
+  llvm::json::Object o{{"kind", budget.kind},
+                       {"budget", budget.budget},
+                       {"sweep", std::move(sweep)}};
+  if (!budget.latencyModel.empty())
+    o["latency_model"] = budget.latencyModel;
+  return o;
 }
 
 std::vector<ParetoPoint>
@@ -288,17 +369,32 @@ void quantize::writeParetoSVG(llvm::raw_ostream &os,
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return points[a].size < points[b].size;
   });
-  if (points.size() > 1) {
+  // Swept points are each optimal under their own budget, which need not
+  // be a size budget: they are marked but not joined.
+  size_t onFrontier =
+      llvm::count_if(points, [](const ParetoPoint &p) { return !p.swept; });
+  if (onFrontier > 1) {
     os << "<polyline class=\"frontier\" fill=\"none\" stroke=\"#1f77b4\" "
           "stroke-width=\"1.5\" points=\"";
     for (size_t i : order)
-      os << llvm::formatv("{0:F1},{1:F1} ", x.toPixel(points[i].size),
-                          y.toPixel(points[i].error));
+      if (!points[i].swept)
+        os << llvm::formatv("{0:F1},{1:F1} ", x.toPixel(points[i].size),
+                            y.toPixel(points[i].error));
     os << "\"/>\n";
   }
   for (size_t i : order) {
     const ParetoPoint &p = points[i];
     double px = x.toPixel(p.size), py = y.toPixel(p.error);
+    if (p.swept && !p.chosen) {
+      os << llvm::formatv("<rect class=\"sweep\" x=\"{0:F1}\" y=\"{1:F1}\" "
+                          "width=\"7\" height=\"7\" fill=\"none\" "
+                          "stroke=\"#ff7f0e\" stroke-width=\"1.5\"><title>"
+                          "{2}: {3} bits/w, error {4}</title></rect>\n",
+                          px - 3.5, py - 3.5,
+                          escapeXML(p.label.empty() ? "sweep" : p.label),
+                          number(p.size, 6), number(p.error, 6));
+      continue;
+    }
     os << llvm::formatv("<circle class=\"{0}\" cx=\"{1:F1}\" cy=\"{2:F1}\" "
                         "r=\"{3}\" fill=\"{4}\"><title>{5} bits/w, error {6}"
                         "</title></circle>\n",
@@ -311,13 +407,48 @@ void quantize::writeParetoSVG(llvm::raw_ostream &os,
                           px + 8, py - 8,
                           escapeXML(p.label.empty() ? "chosen" : p.label));
   }
+  // Legend, top right.
+  bool anySwept = llvm::any_of(
+      points, [](const ParetoPoint &p) { return p.swept && !p.chosen; });
+  bool anyChosen =
+      llvm::any_of(points, [](const ParetoPoint &p) { return p.chosen; });
+  double lx = w - right - 150, ly = top + 8;
+  os << "<g class=\"legend\" font-size=\"11\">\n";
+  if (onFrontier > 1) {
+    os << llvm::formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" "
+                        "stroke=\"#1f77b4\" stroke-width=\"1.5\"/>\n",
+                        lx, ly, lx + 16);
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\">size / error frontier"
+                        "</text>\n",
+                        lx + 22, ly + 4);
+    ly += 16;
+  }
+  if (anySwept) {
+    os << llvm::formatv("<rect x=\"{0}\" y=\"{1}\" width=\"7\" "
+                        "height=\"7\" fill=\"none\" stroke=\"#ff7f0e\" "
+                        "stroke-width=\"1.5\"/>\n",
+                        lx + 4.5, ly - 3.5);
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\">budget sweep</text>\n",
+                        lx + 22, ly + 4);
+    ly += 16;
+  }
+  if (anyChosen) {
+    // A round rect, so that circles stay one per point.
+    os << llvm::formatv("<rect x=\"{0}\" y=\"{1}\" width=\"8\" height=\"8\" "
+                        "rx=\"4\" fill=\"#d62728\"/>\n",
+                        lx + 4, ly - 4);
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\">chosen</text>\n", lx + 22,
+                        ly + 4);
+  }
+  os << "</g>\n";
   os << "</svg>\n";
 }
 
 llvm::Error quantize::writeReportFiles(llvm::StringRef dir,
                                        llvm::ArrayRef<LayerReport> layers,
                                        llvm::ArrayRef<ParetoPoint> points,
-                                       const PlotOptions &options) {
+                                       const PlotOptions &options,
+                                       const BudgetReport *budget) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return llvm::createStringError(ec, "cannot create report directory '" +
                                            dir + "': " + ec.message());
@@ -343,10 +474,17 @@ llvm::Error quantize::writeReportFiles(llvm::StringRef dir,
   };
   if (llvm::Error err = write("report.txt", [&](llvm::raw_ostream &os) {
         writeLayerTable(os, layers);
+        if (budget) {
+          os << "\n";
+          writeSweepTable(os, *budget);
+        }
       }))
     return err;
   if (llvm::Error err = write("report.json", [&](llvm::raw_ostream &os) {
-        os << llvm::formatv("{0:2}", layerReportToJSON(layers)) << "\n";
+        llvm::json::Value json = layerReportToJSON(layers);
+        if (budget)
+          (*json.getAsObject())["budget"] = budgetReportToJSON(*budget);
+        os << llvm::formatv("{0:2}", json) << "\n";
       }))
     return err;
   return write("pareto.svg", [&](llvm::raw_ostream &os) {

@@ -181,8 +181,21 @@ bool quantize::inverseCholeskyUpper(llvm::ArrayRef<double> a, int64_t n,
 llvm::Expected<QuantizedWeights> quantize::quantizeGPTQ(
     const QuantFormat &format, llvm::ArrayRef<float> w, int64_t rows,
     int64_t cols, llvm::ArrayRef<double> hessian, const GPTQOptions &options) {
+  std::vector<float> unused;
+  return quantizeGPTQKeepingExact(format, w, rows, cols, hessian, {}, unused,
+                                  options);
+}
+
+llvm::Expected<QuantizedWeights> quantize::quantizeGPTQKeepingExact(
+    const QuantFormat &format, llvm::ArrayRef<float> w, int64_t rows,
+    int64_t cols, llvm::ArrayRef<double> hessian, llvm::ArrayRef<uint8_t> exact,
+    std::vector<float> &exactValues, const GPTQOptions &options) {
   if (llvm::Error err = checkShape(format, w.size(), rows, cols, "GPTQ"))
     return std::move(err);
+  if (!exact.empty() && exact.size() != w.size())
+    return makeError("GPTQ: the exact-position mask must have one entry per "
+                     "weight");
+  exactValues.assign(exact.empty() ? 0 : w.size(), 0.0f);
   if (hessian.size() != size_t(cols * cols))
     return makeError("GPTQ: the Hessian must be [" + llvm::Twine(cols) + ", " +
                      llvm::Twine(cols) + "] (" + llvm::Twine(cols * cols) +
@@ -272,8 +285,12 @@ llvm::Expected<QuantizedWeights> quantize::quantizeGPTQ(
               for (int64_t r = 0; r < rows; ++r)
                 current[r] -= e[r] * f;
             }
+          // Positions kept exact do not stretch the group's range.
           for (int64_t r = 0; r < rows; ++r)
-            groupValues[r * g + c] = float(current[r]);
+            groupValues[r * g + c] =
+                !exact.empty() && exact[r * cols + begin + c]
+                    ? 0.0f
+                    : float(current[r]);
         }
         for (int64_t r = 0; r < rows; ++r)
           q.params[r * groups + gi] =
@@ -290,6 +307,16 @@ llvm::Expected<QuantizedWeights> quantize::quantizeGPTQ(
         static const GroupParams kNone;
         const GroupParams &gp =
             format.hasGroupParams() ? q.params[r * groups + gi] : kNone;
+        if (!exact.empty() && exact[r * cols + col]) {
+          // The caller stores this weight exactly: no error to spread; the
+          // dense codes hold 0 quantized.
+          exactValues[r * cols + col] = float(column[r]);
+          q.dequantized[r * cols + col] =
+              quantizeValue(format, gp, q.tensorScale, 0.0f, &code);
+          q.codes[r * cols + col] = code;
+          e[r] = 0.0;
+          continue;
+        }
         float value =
             quantizeValue(format, gp, q.tensorScale, float(column[r]), &code);
         q.codes[r * cols + col] = code;

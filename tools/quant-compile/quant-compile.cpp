@@ -5,6 +5,8 @@
 //   [--pipeline=cpu|reference] [--entry=NAME] [--prefix=NAME]
 //   [--quantize=int4|int8|... [--group-size=N] [--asymmetric]]
 //   [--calibration-data=DIR | --calibration-samples=N] [--dump-calibration=DIR]
+//   [--budget-bits=B | --budget-bytes=SIZE | --budget-latency-us=T
+//    [--latency-model=FILE] [--candidates=..] [--report=DIR]]
 //
 // The whole flow in one process: import or parse, generate the model ABI
 // (docs/ABI.md), lower, emit. Prints a summary of the model to stderr.
@@ -13,6 +15,7 @@
 
 #include "quant/Compiler/Compiler.h"
 #include "quant/InitAll.h"
+#include "quant/Quantize/Outliers.h"
 
 #ifdef QUANT_HAVE_ONNX
 #include "quant/Import/ONNX/OnnxImporter.h"
@@ -27,6 +30,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -34,6 +38,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::qnt;
@@ -166,54 +172,82 @@ static cl::opt<double> budgetBits(
              "per weight on average (metadata included), choosing per layer "
              "among --candidates by output error"),
     cl::init(0.0), cl::cat(autoCategory));
+static cl::opt<std::string> budgetBytes(
+    "budget-bytes",
+    cl::desc("Instead of --budget-bits: at most this many bytes of quantized "
+             "weights (codes and metadata); suffixes kB, MB, GB (1000) and "
+             "KiB, MiB, GiB (1024)"),
+    cl::value_desc("size"), cl::init(""), cl::cat(autoCategory));
+static cl::opt<double> budgetLatencyUs(
+    "budget-latency-us",
+    cl::desc("Instead of --budget-bits: at most this modelled latency of the "
+             "quantized layers (GEMV, M = 1) in microseconds, under "
+             "--latency-model"),
+    cl::init(0.0), cl::cat(autoCategory));
+static cl::opt<std::string> latencyModelPath(
+    "latency-model",
+    cl::desc("With a budget: the CPU cost model (JSON written by "
+             "bench/latency_model.sh) for --budget-latency-us and the "
+             "report's latencies; default: the built-in one, "
+             "bench/latency_model.json"),
+    cl::value_desc("file.json"), cl::init(""), cl::cat(autoCategory));
 static cl::list<std::string> candidates(
     "candidates", cl::CommaSeparated,
-    cl::desc("Candidate formats for --budget-bits (default: int2-g64; 3-, "
+    cl::desc("Candidate formats of the budget flow (default: int2-g64; 3-, "
              "4- and 8-bit integers with groups of 32 to 128, symmetric and "
-             "asymmetric; nf4-g64; see QuantFormat::parse)"),
+             "asymmetric; nf4-g64; see QuantFormat::parse). FORMAT+oP keeps "
+             "the top P % of the weights (by |w| * sqrt(diag(X^T X))) exact "
+             "in a CSR part: int3-g32+o1, int4-g128+o0.5-f32"),
     cl::cat(autoCategory));
 static cl::opt<bool>
     noGptq("no-gptq",
-           cl::desc("--budget-bits: round-to-nearest instead of GPTQ"),
+           cl::desc("With a budget: round-to-nearest instead of GPTQ"),
            cl::init(false), cl::cat(autoCategory));
 static cl::opt<bool>
     actOrder("act-order",
-             cl::desc("--budget-bits: GPTQ columns by decreasing X^T X "
+             cl::desc("With a budget: GPTQ columns by decreasing X^T X "
                       "diagonal (default on; --act-order=false turns it off)"),
              cl::init(true), cl::cat(autoCategory));
 static cl::opt<bool>
     noMse("no-mse",
-          cl::desc("--budget-bits: min-max group scales instead of the MSE "
+          cl::desc("With a budget: min-max group scales instead of the MSE "
                    "clipping search"),
           cl::init(false), cl::cat(autoCategory));
 static cl::opt<std::string> sensitivity(
     "sensitivity",
-    cl::desc("--budget-bits: how candidates are scored: output (the layer's "
+    cl::desc("With a budget: how candidates are scored: output (the layer's "
              "output error Tr(dW X^T X dW^T), default) or trace (the "
              "Hessian-trace proxy trace(X^T X) / K * ||dW||^2)"),
     cl::init("output"), cl::cat(autoCategory));
 static cl::opt<std::string> migrateMethod(
     "migrate",
-    cl::desc("--budget-bits: per-channel scale migration into the producers "
+    cl::desc("With a budget: per-channel scale migration into the producers "
              "before quantization: awq (default), smoothquant or none"),
     cl::init("awq"), cl::cat(autoCategory));
 static cl::opt<bool>
-    noMigrate("no-migrate", cl::desc("--budget-bits: same as --migrate=none"),
+    noMigrate("no-migrate", cl::desc("With a budget: same as --migrate=none"),
               cl::init(false), cl::cat(autoCategory));
 static cl::opt<bool> noReorder(
     "no-reorder",
-    cl::desc("--budget-bits: keep the input channel order (no outlier "
+    cl::desc("With a budget: keep the input channel order (no outlier "
              "grouping absorbed into the producers)"),
     cl::init(false), cl::cat(autoCategory));
 static cl::opt<bool>
     rotate("rotate",
-           cl::desc("--budget-bits: fold Hadamard rotations into producer / "
+           cl::desc("With a budget: fold Hadamard rotations into producer / "
                     "consumer layer pairs before quantization"),
            cl::init(false), cl::cat(autoCategory));
+static cl::opt<std::string> allocation(
+    "allocation",
+    cl::desc("With a budget: what gets one format: layer (default) or "
+             "rows:N (slices of N output channels of each layer, each scored "
+             "and chosen on its own)"),
+    cl::init("layer"), cl::cat(autoCategory));
 static cl::opt<std::string> reportDir(
     "report",
-    cl::desc("--budget-bits: write report.txt, report.json and pareto.svg "
-             "to DIR"),
+    cl::desc("With a budget: write report.txt (per-layer table and a sweep "
+             "of the budget), report.json and pareto.svg (error against "
+             "size) to DIR"),
     cl::value_desc("dir"), cl::init(""), cl::cat(autoCategory));
 
 static int fail(const Twine &message) {
@@ -394,19 +428,62 @@ int main(int argc, char **argv) {
                 "weights)");
   options.raiseLinear = raiseLinear;
 
-  bool automatic = budgetBits.getNumOccurrences() > 0;
+  // Exactly one budget: bits per weight, bytes or modelled latency.
+  SmallVector<std::string> budgetFlags;
+  if (budgetBits.getNumOccurrences())
+    budgetFlags.push_back("--budget-bits");
+  if (budgetBytes.getNumOccurrences())
+    budgetFlags.push_back("--budget-bytes");
+  if (budgetLatencyUs.getNumOccurrences())
+    budgetFlags.push_back("--budget-latency-us");
+  if (budgetFlags.size() > 1)
+    return fail(llvm::join(ArrayRef(budgetFlags).drop_back(), ", ") + " and " +
+                budgetFlags.back() +
+                " are different budgets; give one of --budget-bits, "
+                "--budget-bytes and --budget-latency-us");
+  bool automatic = !budgetFlags.empty();
   if (automatic) {
-    if (!(budgetBits > 0.0))
-      return fail("--budget-bits must be positive");
+    const std::string &budgetFlag = budgetFlags.front();
     if (!quantizeFlag.empty())
-      return fail("--budget-bits and --quantize both choose the weight "
-                  "formats; give one");
+      return fail(budgetFlag + " and --quantize both choose the weight "
+                               "formats; give one");
     if (!raiseLinear)
-      return fail("--budget-bits needs --raise-linear");
+      return fail(budgetFlag + " needs --raise-linear");
     AutoQuantizeOptions autoOptions;
-    autoOptions.budgetBits = budgetBits;
+    if (budgetBits.getNumOccurrences()) {
+      if (!(budgetBits > 0.0))
+        return fail("--budget-bits must be positive");
+      autoOptions.budgetBits = budgetBits;
+    } else if (budgetBytes.getNumOccurrences()) {
+      llvm::Expected<uint64_t> bytes = quantize::parseByteSize(budgetBytes);
+      if (!bytes)
+        return fail("--budget-bytes: " + llvm::toString(bytes.takeError()));
+      if (*bytes == 0)
+        return fail("--budget-bytes must be positive");
+      autoOptions.budgetKind = quantize::BudgetKind::Bytes;
+      autoOptions.budgetBytes = *bytes;
+    } else {
+      if (!(budgetLatencyUs > 0.0) || !std::isfinite(budgetLatencyUs))
+        return fail("--budget-latency-us must be positive");
+      autoOptions.budgetKind = quantize::BudgetKind::Latency;
+      autoOptions.budgetLatencyUs = budgetLatencyUs;
+    }
+    if (!latencyModelPath.empty()) {
+      llvm::Expected<quantize::LatencyModel> model =
+          quantize::loadLatencyModel(latencyModelPath);
+      if (!model)
+        return fail(llvm::toString(model.takeError()));
+      autoOptions.latencyModel = std::move(*model);
+    }
     if (!candidates.empty())
       autoOptions.candidates.assign(candidates.begin(), candidates.end());
+    // Bad names fail before calibration.
+    for (const std::string &name : autoOptions.candidates)
+      if (llvm::Expected<quantize::CandidateFormat> format =
+              quantize::CandidateFormat::parse(name);
+          !format)
+        return fail("candidate format '" + name +
+                    "': " + llvm::toString(format.takeError()));
     autoOptions.gptq = !noGptq;
     autoOptions.actOrder = actOrder;
     autoOptions.mseClip = !noMse;
@@ -427,15 +504,29 @@ int main(int argc, char **argv) {
     autoOptions.reorder = !noReorder;
     autoOptions.rotate = rotate;
     autoOptions.reportDir = reportDir;
+    if (allocation != "layer") {
+      StringRef rows = allocation;
+      if (!rows.consume_front("rows:") ||
+          rows.getAsInteger(10, autoOptions.sliceRows) ||
+          autoOptions.sliceRows <= 0)
+        return fail("--allocation must be layer or rows:N with N a positive "
+                    "integer, got '" +
+                    allocation + "'");
+    }
     options.autoQuantize = autoOptions;
   } else if (!candidates.empty() || noGptq || actOrder.getNumOccurrences() ||
              noMse || sensitivity.getNumOccurrences() ||
              migrateMethod.getNumOccurrences() || noMigrate || noReorder ||
-             rotate || !reportDir.empty()) {
+             rotate || !reportDir.empty() || !latencyModelPath.empty()) {
     return fail("--candidates, --no-gptq, --act-order, --no-mse, "
                 "--sensitivity, --migrate, --no-migrate, --no-reorder, "
-                "--rotate and --report need --budget-bits");
+                "--rotate, --report and --latency-model need a budget "
+                "(--budget-bits, --budget-bytes or --budget-latency-us)");
   }
+
+  if (!automatic && allocation.getNumOccurrences())
+    return fail("--allocation needs a budget (--budget-bits, --budget-bytes "
+                "or --budget-latency-us)");
 
   // Any calibration option, or the automatic flow, asks for calibration.
   if (automatic || !calibrationData.empty() || !dumpCalibration.empty() ||
@@ -507,9 +598,13 @@ int main(int argc, char **argv) {
     const AutoQuantizeResult &chosen = *result->autoQuantize;
     llvm::errs() << "  automatic quantization: " << chosen.layers.size()
                  << " layer(s), "
-                 << llvm::format("%.4f", double(chosen.allocation.cost) /
+                 << llvm::format("%.4f", double(chosen.bits) /
                                              double(chosen.numWeights))
-                 << " bits/weight, total output error "
+                 << " bits/weight, " << chosen.bytes << " bytes, ";
+    if (chosen.latencyUs >= 0)
+      llvm::errs() << llvm::format("%.3f", chosen.latencyUs)
+                   << " us modelled, ";
+    llvm::errs() << "total output error "
                  << llvm::format("%.6g", chosen.allocation.error) << "\n";
     for (const quantize::LayerReport &layer : chosen.layers)
       llvm::errs() << "    " << layer.name << ": " << layer.format << " ("

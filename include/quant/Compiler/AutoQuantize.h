@@ -4,9 +4,10 @@
 // 2-D #qnt.plain constant is quantized to each candidate format (GPTQ with
 // the layer's X^T X, or round-to-nearest), scored by its output error
 // Tr(dW X^T X dW^T), and one format per layer is chosen by the exact
-// multiple-choice knapsack under an average bits-per-weight budget
-// (metadata included). The chosen codes replace the plain constant; the
-// quantizer's arithmetic comes from lib/Quantize.
+// multiple-choice knapsack under a budget: average bits per weight
+// (metadata included), total bytes, or modelled CPU latency. The chosen
+// codes replace the plain constant; the quantizer's arithmetic comes from
+// lib/Quantize.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,8 +35,10 @@ namespace qnt {
 std::vector<std::string> getDefaultCandidates();
 
 struct AutoQuantizeOptions {
-  /// Candidate formats, as quantize::QuantFormat::parse names them
-  /// ("int4-g32", "int3-g64", "nf4", "mxfp4", ...).
+  /// Candidate formats, as quantize::CandidateFormat::parse names them:
+  /// QuantFormat names ("int4-g32", "int3-g64", "nf4", "mxfp4", ...), or
+  /// dense + sparse ones ("int3-g32+o1": the top 1 % of the weights, by
+  /// |w| * sqrt(diag(X^T X)), kept in the CSR part of a #qnt.outliers).
   std::vector<std::string> candidates = getDefaultCandidates();
   /// Average stored bits per weight over the quantized layers.
   double budgetBits = 4.25;
@@ -63,6 +66,20 @@ struct AutoQuantizeOptions {
   bool reorder = true;
   /// Where report.txt, report.json and pareto.svg go; empty: nowhere.
   std::string reportDir;
+  /// Output rows per allocation unit: 0 chooses one format per layer; N
+  /// cuts each layer's output channels into slices of N rows, each scored
+  /// (Tr(dW_s X^T X dW_s^T)) and chosen on its own, and the layer becomes
+  /// one qnt.matmul per run of slices sharing a format, concatenated.
+  int64_t sliceRows = 0;
+  /// What the budget limits: budgetBits (average stored bits per weight),
+  /// budgetBytes (the quantized layers' physical bytes, codes and
+  /// metadata) or budgetLatencyUs (their latency under latencyModel, in
+  /// whole nanoseconds, so the knapsack stays exact).
+  quantize::BudgetKind budgetKind = quantize::BudgetKind::BitsPerWeight;
+  uint64_t budgetBytes = 0;
+  double budgetLatencyUs = 0.0;
+  /// The CPU cost model of latency budgets and of the report's latencies.
+  quantize::LatencyModel latencyModel = quantize::getDefaultLatencyModel();
 
   bool rewritesChannels() const {
     return rotate || !migrate.empty() || reorder;
@@ -70,12 +87,17 @@ struct AutoQuantizeOptions {
 };
 
 struct AutoQuantizeResult {
-  /// One row per quantized layer, in program order.
+  /// One row per quantized layer (per slice, "name[begin:end]", with
+  /// sliceRows), in program order.
   std::vector<quantize::LayerReport> layers;
   /// The chosen candidate index per layer, total bits and total error.
   quantize::Allocation allocation;
   /// Weights of the quantized layers.
   uint64_t numWeights = 0;
+  /// Totals of the chosen assignment: stored bits, bytes and modelled
+  /// latency (< 0: the latency model lacks a chosen format).
+  uint64_t bits = 0, bytes = 0;
+  double latencyUs = -1.0;
 };
 
 /// The float rewrites of `options` (rotate, migrate, reorder, in that

@@ -83,17 +83,65 @@ sweepBudgets(llvm::ArrayRef<CandidateList> layers,
 /// budgets like 4.25 give the exact product.
 uint64_t budgetFromBitsPerWeight(double bitsPerWeight, uint64_t numWeights);
 
-/// A CPU cost model: measured nanoseconds per weight of each format (by
-/// QuantFormat::getName()) plus a fixed cost per layer.
+/// A CPU cost model: the measured nanoseconds per weight of each format's
+/// GEMV kernel (by QuantFormat::getName()) plus a fixed cost per layer
+/// (bench/latency_model.sh measures both):
+///   time(layer) = fixedNsPerLayer + nsPerWeight(format) * rows * cols.
 struct LatencyModel {
   std::vector<std::pair<std::string, double>> nsPerWeight;
   double fixedNsPerLayer = 0.0;
+  /// Nanoseconds per stored outlier of a sparse #qnt.outliers part: the
+  /// bench's extra time of int4 with 1 % outliers over int4, per outlier
+  /// (< 0: not measured).
+  double nsPerOutlier = -1.0;
+  /// Where the figures come from (a file, or the built-in default) and the
+  /// machine they were measured on, for reports.
+  std::string source, machine;
 
-  /// ceil(fixed + nsPerWeight(format) * rows * cols) in ns; an error names
-  /// a format the model has no figure for.
+  /// ceil(fixedShare * fixed + nsPerWeight(format) * rows * cols) in ns:
+  /// latency costs are integers at a resolution of 1 ns, so the knapsack
+  /// over them is exact. `fixedShare` is the part of the per-layer cost a
+  /// piece of a layer carries (a slice of r of R rows: r / R). An error
+  /// names a format the model has no figure for.
   llvm::Expected<uint64_t> getCost(const QuantFormat &format, int64_t rows,
-                                   int64_t cols) const;
+                                   int64_t cols, double fixedShare = 1.0) const;
 };
+
+/// Parses the JSON that bench/latency_model.sh writes:
+///   {"fixed_ns_per_layer": F, "formats": {NAME: {"ns_per_weight": X,
+///    "encoding": E}, NAME: X, ...}, "ns_per_outlier": O, "machine": M, ...}
+/// Names are QuantFormat::parse names (stored as getName(), so "int4-g128"
+/// and "int4" are one format); "encoding", when present, must be the
+/// format's getEncodingAttr(). Figures must be finite and non-negative.
+/// Errors start with `source` and name the offending key.
+llvm::Expected<LatencyModel> parseLatencyModel(llvm::StringRef json,
+                                               llvm::StringRef source);
+
+/// parseLatencyModel of a file; the source is its path.
+llvm::Expected<LatencyModel> loadLatencyModel(llvm::StringRef path);
+
+/// The model measured on the development machine (bench/latency_model.json,
+/// compiled in).
+const LatencyModel &getDefaultLatencyModel();
+
+/// What a budget limits.
+enum class BudgetKind {
+  /// Average stored bits per weight, metadata included (costs in bits).
+  BitsPerWeight,
+  /// Total bytes of the physical parts: codes and metadata (costs in bytes).
+  Bytes,
+  /// Modelled latency of a LatencyModel (costs in ns).
+  Latency,
+};
+
+/// Latency budget in ns for `microseconds`: floor(us * 1000), with decimal
+/// inputs like 12.345 giving the exact product.
+uint64_t budgetFromMicroseconds(double microseconds);
+
+/// A byte count: digits with an optional suffix B, kB/KB (1000), MB, GB,
+/// KiB (1024), MiB, GiB (case-insensitive, fractions allowed with a suffix,
+/// "1.5MiB"). Errors quote the text.
+llvm::Expected<uint64_t> parseByteSize(llvm::StringRef text);
 
 } // namespace quantize
 } // namespace qnt

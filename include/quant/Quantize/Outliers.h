@@ -213,6 +213,102 @@ std::vector<float> outlierResiduals(const SparseOutliers &sparse,
                                     llvm::ArrayRef<float> w,
                                     llvm::ArrayRef<float> baseDequantized);
 
+/// Outlier score of each weight for the automatic flow:
+/// |w[r][c]| * sqrt(columnWeights[c]) with columnWeights = diag(X^T X), the
+/// square root of the output error that zeroing the weight alone would
+/// cause; plain |w| when `columnWeights` is empty. NaN scores -1.
+std::vector<double> outlierScores(llvm::ArrayRef<float> w, int64_t rows,
+                                  int64_t cols,
+                                  llvm::ArrayRef<double> columnWeights);
+
+/// extractOutliers with the `nnz` highest `scores` (ties: lower row-major
+/// index) instead of the largest magnitudes.
+SparseOutliers extractOutliersByScore(llvm::ArrayRef<float> w, int64_t rows,
+                                      int64_t cols, int64_t nnz,
+                                      llvm::ArrayRef<double> scores,
+                                      std::vector<float> &dense);
+
+/// The `#qnt.outliers` CSR parts, little-endian as docs/Encodings.md lays
+/// them out: row offsets (i32, rows + 1), column indices (i32, nnz) and
+/// values (f16 or f32, nnz). `sparse.values` must already be on the value
+/// type (see roundOutlierValue).
+std::vector<std::vector<uint8_t>> packOutlierParts(const SparseOutliers &sparse,
+                                                   ScaleType valueType);
+
+/// `v` rounded to the outlier value type (f16 round to nearest even, f32
+/// unchanged).
+float roundOutlierValue(ScaleType valueType, float v);
+
+//===----------------------------------------------------------------------===//
+// Candidate formats of the automatic flow (dense, or dense + sparse)
+//===----------------------------------------------------------------------===//
+
+/// A candidate: a dense QuantFormat, optionally with the top
+/// `outlierPercent` % of the weights (by outlierScores) kept in a CSR part,
+/// i.e. `#qnt.outliers<DENSE, nnz = n, value = f16|f32>`.
+struct CandidateFormat {
+  QuantFormat dense;
+  /// In (0, 100); 0 means no sparse part.
+  double outlierPercent = 0.0;
+  /// F16 or F32.
+  ScaleType outlierValueType = ScaleType::F16;
+
+  bool hasOutliers() const { return outlierPercent > 0.0; }
+
+  /// `DENSE` or `DENSE+oP[-f16|-f32]`, DENSE as QuantFormat::parse takes it
+  /// and P the percentage of weights kept sparse, in (0, 100): `int3-g32+o1`,
+  /// `int4-g128+o0.5-f32`. Values are f16 unless `-f32` is given.
+  static llvm::Expected<CandidateFormat> parse(llvm::StringRef name);
+  /// Short name, as accepted by parse().
+  std::string getName() const;
+  /// Outliers of a [rows, cols] weight: round(P / 100 * rows * cols), at
+  /// least 1 (the encoding needs nnz > 0); 0 without a sparse part.
+  int64_t getNumOutliers(int64_t rows, int64_t cols) const;
+  /// The encoding attribute of a [rows, cols] weight.
+  std::string getEncodingAttr(int64_t rows, int64_t cols) const;
+  /// Exact stored bits, as the encoding counts them: the dense format's,
+  /// plus (rows + 1) * 32 row offsets and nnz * (32 + value bits).
+  uint64_t getStorageBits(int64_t rows, int64_t cols) const;
+  /// Bytes of the physical parts.
+  uint64_t getStorageBytes(int64_t rows, int64_t cols) const;
+};
+
+/// A [rows, cols] weight quantized to a CandidateFormat.
+struct QuantizedCandidate {
+  CandidateFormat format;
+  /// The dense part: the weight with the outliers zeroed, quantized.
+  QuantizedWeights dense;
+  /// The sparse part; values are the stored residuals w - dense (rounded to
+  /// the value type). Empty (rows = 0) without outliers.
+  SparseOutliers outliers;
+  /// What the encoding decodes to: dense + outliers, added in f32.
+  std::vector<float> dequantized;
+
+  int64_t getRows() const { return dense.rows; }
+  /// The physical parts: the dense format's, then the CSR parts.
+  std::vector<std::vector<uint8_t>> packParts() const;
+};
+
+struct CandidateQuantizeOptions {
+  /// GPTQ (with `hessian`) or round-to-nearest.
+  bool gptq = true;
+  GPTQOptions gptqOptions;
+  /// Round-to-nearest parameter search.
+  ScaleSearchOptions scaleSearch;
+};
+
+/// Quantizes `w` [rows, cols] to `format`, cut into slices of `sliceRows`
+/// output rows (0: the whole weight as one slice; the last slice may be
+/// shorter), each slice a weight of its own: its own outliers (the top P %
+/// of its weights, scored with diag(hessian)), its own tensor scale. One
+/// result per slice, in order. GPTQ and round-to-nearest treat rows
+/// independently, so formats without a tensor scale are quantized once for
+/// the whole weight and cut, which gives the same codes as slice by slice.
+llvm::Expected<std::vector<QuantizedCandidate>>
+quantizeCandidate(const CandidateFormat &format, llvm::ArrayRef<float> w,
+                  int64_t rows, int64_t cols, llvm::ArrayRef<double> hessian,
+                  int64_t sliceRows, const CandidateQuantizeOptions &options);
+
 } // namespace quantize
 } // namespace qnt
 } // namespace mlir

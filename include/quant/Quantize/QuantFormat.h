@@ -206,6 +206,13 @@ struct QuantizedWeights {
   /// The physical parts in the order and layout of docs/Encodings.md:
   /// codes, scales, [zero_points], [tensor_scale].
   std::vector<std::vector<uint8_t>> packParts() const;
+
+  /// Rows [begin, begin + count) as a weight of their own (same format and
+  /// tensor scale): codes, parameters and values of those rows.
+  QuantizedWeights sliceRows(int64_t begin, int64_t count) const;
+  /// Appends the rows of `other` (same format, columns and tensor scale,
+  /// else an error), so that slices quantized apart form one weight.
+  llvm::Error appendRows(const QuantizedWeights &other);
 };
 
 } // namespace quantize

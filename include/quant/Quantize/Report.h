@@ -37,6 +37,8 @@ struct LayerReport {
   uint64_t bits = 0, bytes = 0;
   /// Output error Tr(dW H dW^T), and relative to Tr(W H W^T) (< 0: unknown).
   double error = 0.0, relativeError = -1.0;
+  /// Modelled latency of the layer's kernel (< 0: unknown).
+  double latencyUs = -1.0;
 
   double getBitsPerWeight() const;
 };
@@ -46,6 +48,8 @@ struct ReportTotals {
   int64_t weights = 0;
   uint64_t bits = 0, bytes = 0;
   double error = 0.0;
+  /// Sum of the layers' modelled latencies (< 0: some layer's is unknown).
+  double latencyUs = -1.0;
   double getBitsPerWeight() const;
 };
 ReportTotals computeTotals(llvm::ArrayRef<LayerReport> layers);
@@ -63,6 +67,8 @@ struct ParetoPoint {
   double size = 0.0, error = 0.0;
   bool chosen = false;
   std::string label;
+  /// A point of the budget sweep (drawn as a square, off the frontier line).
+  bool swept = false;
 };
 
 /// Points of a list of allocations: size = cost / numWeights.
@@ -80,17 +86,54 @@ struct PlotOptions {
 };
 
 /// A standalone SVG: axes with ticks and labels, the frontier as a line
-/// through the points sorted by size, a circle per point, the chosen ones
-/// highlighted and labelled.
+/// through the (non-swept) points sorted by size, a circle per frontier
+/// point, a square per swept point, the chosen ones highlighted and
+/// labelled, and a legend.
 void writeParetoSVG(llvm::raw_ostream &os, llvm::ArrayRef<ParetoPoint> points,
                     const PlotOptions &options = {});
 
+/// One budget of a sweep and the assignment the knapsack chose under it.
+struct SweepRow {
+  /// The budget as text ("4.25 bits/w", "65536 B", "120.500 us").
+  std::string budget;
+  uint64_t weights = 0, bits = 0, bytes = 0;
+  /// Modelled latency (< 0: the latency model lacks a chosen format).
+  double latencyUs = -1.0;
+  double error = 0.0;
+  /// The budget the model was compiled under.
+  bool chosen = false;
+
+  double getBitsPerWeight() const;
+};
+
+/// The budget the formats were chosen under, and the results across budgets.
+struct BudgetReport {
+  /// What the budget limits: "bits per weight", "bytes" or "latency".
+  std::string kind;
+  /// The budget given, as text.
+  std::string budget;
+  /// Which latency model gave the latency figures (empty: none).
+  std::string latencyModel;
+  /// By increasing budget.
+  std::vector<SweepRow> sweep;
+};
+
+/// The sweep as an aligned table (budget -> bits/w, bytes, latency, error),
+/// under a line naming the budget and the latency model.
+void writeSweepTable(llvm::raw_ostream &os, const BudgetReport &budget);
+
+/// {"kind", "budget", "latency_model", "sweep": [{budget, bits,
+/// bits_per_weight, bytes, latency_us, error, chosen}...]}.
+llvm::json::Value budgetReportToJSON(const BudgetReport &budget);
+
 /// Writes report.txt, report.json and pareto.svg into `dir` (created if
-/// missing). Errors name the file.
+/// missing); with `budget`, report.txt also holds the sweep table and
+/// report.json a "budget" member. Errors name the file.
 llvm::Error writeReportFiles(llvm::StringRef dir,
                              llvm::ArrayRef<LayerReport> layers,
                              llvm::ArrayRef<ParetoPoint> points,
-                             const PlotOptions &options = {});
+                             const PlotOptions &options = {},
+                             const BudgetReport *budget = nullptr);
 
 } // namespace quantize
 } // namespace qnt

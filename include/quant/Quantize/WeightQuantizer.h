@@ -74,6 +74,17 @@ llvm::Expected<QuantizedWeights> quantizeGPTQ(const QuantFormat &format,
                                               llvm::ArrayRef<double> hessian,
                                               const GPTQOptions &options = {});
 
+/// GPTQ that keeps the positions with `exact[r * cols + c]` != 0 (empty: none)
+/// out of the quantization, as SpQR does for its outliers: they leave their
+/// groups' parameter search, their dense codes hold 0 quantized, they make
+/// no error, and the values they reach after the error compensation of the
+/// columns before them are returned in `exactValues` (rows x cols, 0
+/// elsewhere) for the caller to store exactly. Errors as quantizeGPTQ.
+llvm::Expected<QuantizedWeights> quantizeGPTQKeepingExact(
+    const QuantFormat &format, llvm::ArrayRef<float> w, int64_t rows,
+    int64_t cols, llvm::ArrayRef<double> hessian, llvm::ArrayRef<uint8_t> exact,
+    std::vector<float> &exactValues, const GPTQOptions &options = {});
+
 /// In-place Cholesky factorization of the symmetric positive definite
 /// row-major [n, n] matrix `a`: on success the lower triangle holds L with
 /// a = L L^T and the strict upper triangle is zeroed. Returns false when a

@@ -209,4 +209,194 @@ TEST(Knapsack, BudgetsAndLatency) {
             std::string::npos);
 }
 
+TEST(Knapsack, LatencyBudgetIsOptimal) {
+  // Latency costs come from a cost model (ns at 1 ns resolution, far from
+  // any common factor); the solver must still be exact against brute force,
+  // in both the dense and the Pareto DP.
+  LatencyModel model;
+  model.fixedNsPerLayer = 1907.4;
+  model.nsPerWeight = {{"int2-g64", 0.0263}, {"int4", 0.0268},
+                       {"int4-g32", 0.0372}, {"nf4", 0.0371},
+                       {"int8", 0.0433},     {"mxfp4", 0.0287}};
+  std::vector<QuantFormat> formats;
+  for (const auto &[name, ns] : model.nsPerWeight)
+    formats.push_back(cantFail(QuantFormat::parse(name)));
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int> numLayers(1, 6), dim(1, 64);
+  std::uniform_real_distribution<double> error(0.0, 10.0);
+  for (bool pareto : {false, true}) {
+    KnapsackOptions options;
+    options.forcePareto = pareto;
+    int feasible = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<CandidateList> layers(numLayers(rng));
+      uint64_t lo = 0, hi = 0;
+      for (CandidateList &list : layers) {
+        int64_t rows = 32 * dim(rng), cols = 32 * dim(rng);
+        uint64_t l = ~uint64_t(0), h = 0;
+        for (const QuantFormat &f : formats) {
+          uint64_t ns = cantFail(model.getCost(f, rows, cols));
+          EXPECT_EQ(ns, uint64_t(std::ceil(
+                            1907.4 + model.nsPerWeight[list.size()].second *
+                                         double(rows * cols))))
+              << f.getName();
+          list.push_back({ns, error(rng)});
+          l = std::min(l, ns);
+          h = std::max(h, ns);
+        }
+        lo += l;
+        hi += h;
+      }
+      uint64_t budget =
+          std::uniform_int_distribution<uint64_t>(lo - lo / 16, hi + 1)(rng);
+      double expected = bruteForce(layers, budget);
+      auto got = solveKnapsack(layers, budget, options);
+      if (std::isinf(expected)) {
+        ASSERT_FALSE(bool(got));
+        llvm::consumeError(got.takeError());
+        continue;
+      }
+      ++feasible;
+      ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+      EXPECT_LE(got->cost, budget);
+      EXPECT_NEAR(got->error, expected, 1e-9) << "trial " << trial;
+    }
+    EXPECT_GT(feasible, 200);
+  }
+  // Microsecond budgets in whole nanoseconds.
+  EXPECT_EQ(budgetFromMicroseconds(12.345), 12345u);
+  EXPECT_EQ(budgetFromMicroseconds(0.0015), 1u);
+  EXPECT_EQ(budgetFromMicroseconds(1e-4), 0u);
+  EXPECT_EQ(budgetFromMicroseconds(-1), 0u);
+  // A slice carries its share of the fixed cost.
+  EXPECT_EQ(cantFail(model.getCost(QuantFormat::uniform(4, 128), 10, 100, 0.5)),
+            uint64_t(std::ceil(1907.4 / 2 + 0.0268 * 1000)));
+}
+
+TEST(Knapsack, ByteSizes) {
+  EXPECT_EQ(cantFail(parseByteSize("12345")), 12345u);
+  EXPECT_EQ(cantFail(parseByteSize("12345B")), 12345u);
+  EXPECT_EQ(cantFail(parseByteSize("12MB")), 12000000u);
+  EXPECT_EQ(cantFail(parseByteSize("12 mb")), 12000000u);
+  EXPECT_EQ(cantFail(parseByteSize("4MiB")), 4u << 20);
+  EXPECT_EQ(cantFail(parseByteSize("1.5KiB")), 1536u);
+  EXPECT_EQ(cantFail(parseByteSize("2GB")), 2000000000u);
+  EXPECT_EQ(cantFail(parseByteSize("0.1kB")), 100u);
+  for (const char *bad : {"", "MB", "12XB", "-3", "1.5", "1e3", "3 MiBs"}) {
+    auto v = parseByteSize(bad);
+    ASSERT_FALSE(bool(v)) << bad;
+    EXPECT_NE(llvm::toString(v.takeError())
+                  .find("bad byte size '" + std::string(bad) + "'"),
+              std::string::npos);
+  }
+}
+
+/// The error message of parseLatencyModel on `json`.
+std::string modelError(llvm::StringRef json) {
+  auto model = parseLatencyModel(json, "m.json");
+  if (model)
+    return "<parsed>";
+  return llvm::toString(model.takeError());
+}
+
+TEST(LatencyModelFile, Parses) {
+  auto model = parseLatencyModel(R"({
+    "machine": "test box", "fixed_ns_per_layer": 1500, "ns_per_outlier": 2.5,
+    "formats": {
+      "int4-g128": {"encoding": "#qnt.uniform<i4, per_group(1, 128), scale = f16>",
+                    "ns_per_weight": 0.025, "measured_ms": 1.0},
+      "mxfp4": 0.03,
+      "nf4-g64": {"ns_per_weight": 0.04}
+    }})",
+                                 "m.json");
+  ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+  EXPECT_EQ(model->source, "m.json");
+  EXPECT_EQ(model->machine, "test box");
+  EXPECT_EQ(model->fixedNsPerLayer, 1500.0);
+  EXPECT_EQ(model->nsPerOutlier, 2.5);
+  ASSERT_EQ(model->nsPerWeight.size(), 3u);
+  // Names are normalized: int4-g128 is int4, nf4-g64 is nf4.
+  EXPECT_EQ(cantFail(model->getCost(QuantFormat::uniform(4, 128), 100, 100)),
+            1500u + 250u);
+  EXPECT_EQ(cantFail(model->getCost(QuantFormat::nf4(64), 100, 100)),
+            1500u + 400u);
+  EXPECT_EQ(cantFail(model->getCost(QuantFormat::mxfp4(), 100, 100)),
+            1500u + 300u);
+  auto missing = model->getCost(QuantFormat::uniform(8, 128), 1, 1);
+  ASSERT_FALSE(bool(missing));
+  EXPECT_EQ(llvm::toString(missing.takeError()),
+            "latency model 'm.json' has no throughput for format 'int8' "
+            "(measure it with bench/latency_model.sh)");
+}
+
+TEST(LatencyModelFile, BadFilesGiveClearErrors) {
+  EXPECT_NE(modelError("{\"formats\": ")
+                .find("latency model 'm.json': invalid JSON: "),
+            std::string::npos);
+  EXPECT_EQ(modelError("[1, 2]"),
+            "latency model 'm.json': expected a JSON object at the top level");
+  EXPECT_NE(modelError("{}").find("latency model 'm.json': missing 'formats'"),
+            std::string::npos);
+  EXPECT_NE(modelError("{\"formats\": {}}")
+                .find("'formats' must be a "
+                      "non-empty object"),
+            std::string::npos);
+  EXPECT_NE(modelError("{\"formats\": {\"int4-q7\": 0.1}}")
+                .find("latency model 'm.json': format 'int4-q7': bad format"),
+            std::string::npos)
+      << modelError("{\"formats\": {\"int4-q7\": 0.1}}");
+  EXPECT_EQ(modelError("{\"formats\": {\"int4\": -0.1}}"),
+            "latency model 'm.json': format 'int4': 'ns_per_weight' must be "
+            "a finite number >= 0");
+  EXPECT_EQ(modelError("{\"formats\": {\"int4\": \"fast\"}}"),
+            "latency model 'm.json': format 'int4': 'ns_per_weight' must be "
+            "a finite number >= 0");
+  EXPECT_EQ(modelError("{\"formats\": {\"int4\": {\"ms\": 1}}}"),
+            "latency model 'm.json': format 'int4' has no 'ns_per_weight'");
+  EXPECT_EQ(modelError("{\"formats\": {\"int4\": 0.1, \"int4-g128\": 0.2}}"),
+            "latency model 'm.json': format 'int4-g128' is given twice (as "
+            "'int4')");
+  EXPECT_EQ(modelError("{\"fixed_ns_per_layer\": -5, \"formats\": "
+                       "{\"int4\": 0.1}}"),
+            "latency model 'm.json': 'fixed_ns_per_layer' must be a finite "
+            "number >= 0");
+  EXPECT_EQ(modelError("{\"ns_per_outlier\": \"x\", \"formats\": "
+                       "{\"int4\": 0.1}}"),
+            "latency model 'm.json': 'ns_per_outlier' must be a finite number "
+            ">= 0");
+  EXPECT_EQ(modelError("{\"formats\": {\"int4-g32\": {\"ns_per_weight\": 0.1, "
+                       "\"encoding\": \"#qnt.float<mxfp4>\"}}}"),
+            "latency model 'm.json': format 'int4-g32' has encoding "
+            "'#qnt.float<mxfp4>' but the format is '#qnt.uniform<i4, "
+            "per_group(1, 32), scale = f16>'");
+  auto file = loadLatencyModel("/nonexistent/latency.json");
+  ASSERT_FALSE(bool(file));
+  EXPECT_NE(llvm::toString(file.takeError())
+                .find("cannot read latency model '/nonexistent/latency.json'"),
+            std::string::npos);
+}
+
+TEST(LatencyModelFile, DefaultCoversTheCommonFormats) {
+  // bench/latency_model.json, compiled in: measured, positive figures for
+  // the formats quant-compile offers by default and the --quantize ones.
+  const LatencyModel &model = getDefaultLatencyModel();
+  EXPECT_NE(model.source.find("bench/latency_model.json"), std::string::npos);
+  EXPECT_GT(model.fixedNsPerLayer, 0.0);
+  for (const char *name :
+       {"int2-g64", "int3-g64", "uint3-g32-asym", "int4-g128",
+        "uint4-g128-asym", "int4-g64", "uint4-g64-asym", "int4-g32",
+        "uint4-g32-asym", "nf4-g64", "int8-g128", "int8-g64", "mxfp4", "nvfp4",
+        "mxfp8", "f16", "f32"}) {
+    auto cost = model.getCost(cantFail(QuantFormat::parse(name)), 4096, 4096);
+    ASSERT_TRUE(bool(cost)) << llvm::toString(cost.takeError());
+    EXPECT_GT(*cost, uint64_t(model.fixedNsPerLayer)) << name;
+  }
+  // Fewer bytes to stream: a 4-bit GEMV beats f32 by a wide margin.
+  auto cost = [&](const char *name) {
+    return cantFail(
+        model.getCost(cantFail(QuantFormat::parse(name)), 4096, 4096));
+  };
+  EXPECT_LT(2 * cost("int4-g128"), cost("f32"));
+}
+
 } // namespace

@@ -10,6 +10,7 @@
 
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntDialect.h"
+#include "quant/Quantize/Outliers.h"
 #include "quant/Quantize/Sensitivity.h"
 #include "quant/Quantize/WeightQuantizer.h"
 
@@ -154,6 +155,56 @@ TEST_F(DialectAgreement, BitsPartsDecodeAndEncode) {
       ASSERT_EQ(reference.size(), packed.size());
       for (size_t i = 0; i < packed.size(); ++i)
         EXPECT_EQ(reference[i], packed[i]) << parts[i].name;
+    }
+  }
+}
+
+// Dense + sparse candidates against #qnt.outliers: the same stored bits and
+// part sizes, and the reference decode of packParts() is the quantizer's
+// dense + outliers, bit for bit, for GPTQ and RTN, sliced or whole.
+TEST_F(DialectAgreement, OutlierCandidatesDecode) {
+  const int64_t rows = 12, cols = 64;
+  std::vector<float> w = randomMatrix(rows * cols, 61);
+  w[9] = 9.0f;
+  w[200] = -6.0f;
+  std::vector<float> x = randomMatrix(64 * cols, 62);
+  std::vector<double> h(cols * cols, 0.0);
+  accumulateHessian(h, x, 64, cols);
+  for (const char *name :
+       {"int3-g32+o1", "uint4-g32-asym+o2-f32", "nvfp4+o0.5", "nf4-g32+o3"}) {
+    SCOPED_TRACE(name);
+    auto format = CandidateFormat::parse(name);
+    ASSERT_TRUE(bool(format)) << llvm::toString(format.takeError());
+    for (bool gptq : {true, false}) {
+      CandidateQuantizeOptions options;
+      options.gptq = gptq;
+      auto slices = quantizeCandidate(*format, w, rows, cols, h, 5, options);
+      ASSERT_TRUE(bool(slices)) << llvm::toString(slices.takeError());
+      for (const QuantizedCandidate &q : *slices) {
+        int64_t n = q.getRows();
+        SmallVector<int64_t> shape = {n, cols};
+        Attribute attr = parseAttribute(format->getEncodingAttr(n, cols), &ctx);
+        auto enc = dyn_cast_or_null<EncodingAttrInterface>(attr);
+        ASSERT_TRUE(enc) << format->getEncodingAttr(n, cols);
+        EXPECT_EQ(enc.getStorageBits(shape), format->getStorageBits(n, cols));
+        SmallVector<PartInfo> parts = enc.getParts(shape);
+        std::vector<std::vector<uint8_t>> packed = q.packParts();
+        ASSERT_EQ(packed.size(), parts.size());
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < parts.size(); ++i) {
+          EXPECT_EQ(int64_t(packed[i].size()), parts[i].getNumBytes())
+              << parts[i].name;
+          bytes += packed[i].size();
+        }
+        EXPECT_EQ(bytes, format->getStorageBytes(n, cols));
+        std::vector<float> decoded(n * cols);
+        std::vector<ArrayRef<uint8_t>> packedRefs = refs(packed);
+        ASSERT_TRUE(succeeded(enc.referenceDecode(shape, packedRefs, decoded,
+                                                  [&] { return emit(); })))
+            << (diagnostics.empty() ? "" : diagnostics.back());
+        for (size_t i = 0; i < decoded.size(); ++i)
+          ASSERT_EQ(decoded[i], q.dequantized[i]) << "element " << i;
+      }
     }
   }
 }

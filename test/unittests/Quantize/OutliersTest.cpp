@@ -377,4 +377,200 @@ TEST(DenseSparse, OutliersImproveQuantization) {
             0.5 * frobeniusError(w, plain->dequantized));
 }
 
+TEST(CandidateFormat, ParsesAndNamesDenseSparse) {
+  auto plain = CandidateFormat::parse("int4-g32");
+  ASSERT_TRUE(bool(plain));
+  EXPECT_FALSE(plain->hasOutliers());
+  EXPECT_EQ(plain->getName(), "int4-g32");
+  auto f = CandidateFormat::parse("int3-g32+o1");
+  ASSERT_TRUE(bool(f));
+  EXPECT_EQ(f->dense, QuantFormat::uniform(3, 32));
+  EXPECT_EQ(f->outlierPercent, 1.0);
+  EXPECT_EQ(f->outlierValueType, ScaleType::F16);
+  EXPECT_EQ(f->getName(), "int3-g32+o1");
+  auto g = CandidateFormat::parse("uint4-g64-asym+o0.5-f32");
+  ASSERT_TRUE(bool(g));
+  EXPECT_EQ(g->outlierPercent, 0.5);
+  EXPECT_EQ(g->outlierValueType, ScaleType::F32);
+  EXPECT_EQ(g->getName(), "uint4-g64-asym+o0.5-f32");
+  EXPECT_EQ(g->getEncodingAttr(64, 128).rfind("#qnt.outliers<", 0), 0u);
+  EXPECT_NE(g->getEncodingAttr(64, 128).find(", nnz = 41, value = f32>"),
+            std::string::npos);
+
+  auto message = [](llvm::StringRef name) {
+    auto r = CandidateFormat::parse(name);
+    EXPECT_FALSE(bool(r)) << name.str();
+    return r ? std::string() : llvm::toString(r.takeError());
+  };
+  EXPECT_NE(message("int4-g32+o").find("needs a percentage"),
+            std::string::npos);
+  EXPECT_NE(message("int4-g32+o150").find("must be in (0, 100), got 150"),
+            std::string::npos);
+  EXPECT_NE(message("int4-g32+o0").find("must be in (0, 100)"),
+            std::string::npos);
+  EXPECT_NE(message("int4-g32+x1").find("expected '+oP'"), std::string::npos);
+  EXPECT_NE(message("int4-g32+o1-f8").find("unknown outlier value type 'f8'"),
+            std::string::npos);
+  EXPECT_NE(message("f16+o1").find("needs no outliers"), std::string::npos);
+  EXPECT_FALSE(bool(CandidateFormat::parse("int9+o1")));
+  consumeError(CandidateFormat::parse("int9+o1").takeError());
+}
+
+TEST(CandidateFormat, CountsCSRBitsAndBytes) {
+  auto f = CandidateFormat::parse("int3-g32+o1");
+  ASSERT_TRUE(bool(f));
+  const int64_t n = 48, k = 64;
+  int64_t nnz = f->getNumOutliers(n, k);
+  EXPECT_EQ(nnz, 31); // round(0.01 * 3072)
+  // At least one outlier on tiny weights (the encoding needs nnz > 0).
+  EXPECT_EQ(f->getNumOutliers(2, 8), 1);
+  EXPECT_EQ(f->getStorageBits(n, k),
+            f->dense.getStorageBits(n, k) + (n + 1) * 32 + nnz * (32 + 16));
+  EXPECT_EQ(f->getStorageBytes(n, k),
+            f->dense.getStorageBytes(n, k) + (n + 1) * 4 + nnz * (4 + 2));
+  // The packed parts have exactly those sizes.
+  std::vector<float> w = randomMatrix(n * k, 31);
+  CandidateQuantizeOptions options;
+  options.gptq = false;
+  auto q = quantizeCandidate(*f, w, n, k, {}, 0, options);
+  ASSERT_TRUE(bool(q));
+  ASSERT_EQ(q->size(), 1u);
+  std::vector<std::vector<uint8_t>> parts = q->front().packParts();
+  ASSERT_EQ(parts.size(), 2u + 3u); // codes, scales, CSR
+  uint64_t bytes = 0;
+  for (const auto &part : parts)
+    bytes += part.size();
+  EXPECT_EQ(bytes, f->getStorageBytes(n, k));
+  EXPECT_EQ(parts[2].size(), size_t(n + 1) * 4);
+  EXPECT_EQ(parts[3].size(), size_t(nnz) * 4);
+  EXPECT_EQ(parts[4].size(), size_t(nnz) * 2);
+}
+
+TEST(CandidateFormat, OutliersAreExactAndScoredByInputEnergy) {
+  const int64_t n = 16, k = 64;
+  std::vector<float> w = randomMatrix(n * k, 41);
+  // Column 5 carries 100x the input energy: its weights matter 10x more.
+  std::vector<double> hessian(k * k, 0.0);
+  for (int64_t c = 0; c < k; ++c)
+    hessian[c * k + c] = c == 5 ? 100.0 : 1.0;
+  std::vector<double> diagonal = getDiagonal(hessian, k);
+  std::vector<double> scores = outlierScores(w, n, k, diagonal);
+  EXPECT_DOUBLE_EQ(scores[2 * k + 5], std::fabs(w[2 * k + 5]) * 10.0);
+  EXPECT_DOUBLE_EQ(scores[2 * k + 6], std::fabs(w[2 * k + 6]));
+  std::vector<float> dense;
+  SparseOutliers s = extractOutliersByScore(w, n, k, n, scores, dense);
+  // The top n scores: mostly column 5 (|w| * 10 beats nearly every |w|).
+  int64_t inColumn5 = 0;
+  for (int32_t c : s.colIndices)
+    inColumn5 += c == 5;
+  EXPECT_GE(inColumn5, n / 2);
+
+  auto f = CandidateFormat::parse("int3-g32+o2-f32");
+  ASSERT_TRUE(bool(f));
+  CandidateQuantizeOptions options;
+  options.gptq = false;
+  auto q = quantizeCandidate(*f, w, n, k, hessian, 0, options);
+  ASSERT_TRUE(bool(q));
+  const QuantizedCandidate &c = q->front();
+  ASSERT_EQ(c.outliers.getNnz(), f->getNumOutliers(n, k));
+  // Round-to-nearest, f32 residuals: every outlier decodes to w exactly;
+  // elsewhere the dense part rules.
+  std::vector<bool> isOutlier(n * k, false);
+  for (int64_t r = 0; r < n; ++r)
+    for (int32_t i = c.outliers.rowOffsets[r]; i < c.outliers.rowOffsets[r + 1];
+         ++i) {
+      int64_t at = r * k + c.outliers.colIndices[i];
+      isOutlier[at] = true;
+      EXPECT_EQ(c.dequantized[at], w[at]);
+      EXPECT_EQ(c.dense.dequantized[at] + c.outliers.values[i], w[at]);
+    }
+  for (int64_t i = 0; i < n * k; ++i)
+    if (!isOutlier[i])
+      EXPECT_EQ(c.dequantized[i], c.dense.dequantized[i]);
+  // Dense + sparse beats dense alone on the output error.
+  auto plain = quantizeCandidate(CandidateFormat{f->dense}, w, n, k, hessian, 0,
+                                 options);
+  ASSERT_TRUE(bool(plain));
+  EXPECT_LT(outputError(w, c.dequantized, n, k, hessian),
+            outputError(w, plain->front().dequantized, n, k, hessian));
+}
+
+TEST(CandidateFormat, SlicesAreIndependentWeights) {
+  const int64_t n = 20, k = 32, sliceRows = 8; // slices of 8, 8 and 4 rows
+  std::vector<float> w = randomMatrix(n * k, 51);
+  std::vector<double> hessian(k * k, 0.0);
+  std::vector<float> x = randomMatrix(64 * k, 52);
+  accumulateHessian(hessian, x, 64, k);
+  CandidateQuantizeOptions options;
+  for (const char *name : {"int4-g16", "int3-g16+o5", "nvfp4"}) {
+    auto f = CandidateFormat::parse(name);
+    ASSERT_TRUE(bool(f)) << name;
+    auto sliced = quantizeCandidate(*f, w, n, k, hessian, sliceRows, options);
+    ASSERT_TRUE(bool(sliced)) << name;
+    ASSERT_EQ(sliced->size(), 3u);
+    double sliceErrors = 0;
+    std::vector<float> joined;
+    for (int64_t s = 0; s < 3; ++s) {
+      int64_t rows = std::min(sliceRows, n - s * sliceRows);
+      const QuantizedCandidate &q = (*sliced)[s];
+      EXPECT_EQ(q.getRows(), rows);
+      llvm::ArrayRef<float> ws =
+          llvm::ArrayRef<float>(w).slice(s * sliceRows * k, rows * k);
+      // Each slice is the same as quantizing its rows alone.
+      auto alone = quantizeCandidate(*f, ws, rows, k, hessian, 0, options);
+      ASSERT_TRUE(bool(alone));
+      EXPECT_EQ(q.dequantized, alone->front().dequantized) << name << s;
+      EXPECT_EQ(q.packParts(), alone->front().packParts()) << name << s;
+      EXPECT_EQ(q.outliers.getNnz(), f->getNumOutliers(rows, k));
+      sliceErrors += outputError(ws, q.dequantized, rows, k, hessian);
+      joined.insert(joined.end(), q.dequantized.begin(), q.dequantized.end());
+    }
+    // Slice errors Tr(dW_s H dW_s^T) add up to the layer's.
+    double whole = outputError(w, joined, n, k, hessian);
+    EXPECT_NEAR(sliceErrors, whole, 1e-9 * whole) << name;
+  }
+}
+
+TEST(CandidateFormat, GPTQCompensatesIntoTheOutliers) {
+  const int64_t n = 16, k = 64;
+  std::vector<float> w = randomMatrix(n * k, 71);
+  std::vector<float> x = randomMatrix(128 * k, 72);
+  // Correlated inputs, so that GPTQ moves weights.
+  for (int64_t s = 0; s < 128; ++s)
+    for (int64_t c = 1; c < k; ++c)
+      x[s * k + c] += 0.8f * x[s * k + c - 1];
+  std::vector<double> hessian(k * k, 0.0);
+  accumulateHessian(hessian, x, 128, k);
+  auto f = CandidateFormat::parse("int3-g32+o2-f32");
+  ASSERT_TRUE(bool(f));
+  CandidateQuantizeOptions options;
+  auto q = quantizeCandidate(*f, w, n, k, hessian, 0, options);
+  ASSERT_TRUE(bool(q));
+  const QuantizedCandidate &c = q->front();
+  // Outliers store their compensated targets, not w: some move.
+  std::vector<float> atW = c.dequantized;
+  int64_t moved = 0;
+  for (int64_t r = 0; r < n; ++r)
+    for (int32_t i = c.outliers.rowOffsets[r]; i < c.outliers.rowOffsets[r + 1];
+         ++i) {
+      int64_t at = r * k + c.outliers.colIndices[i];
+      moved += c.dequantized[at] != w[at];
+      atW[at] = w[at];
+    }
+  EXPECT_GT(moved, 0);
+  // And that is what GPTQ asks for: a lower output error than the same
+  // dense part with the outliers at w.
+  EXPECT_LT(outputError(w, c.dequantized, n, k, hessian),
+            outputError(w, atW, n, k, hessian));
+  // With no positions kept exact, the variant is plain GPTQ.
+  std::vector<float> none;
+  auto plain = quantizeGPTQ(f->dense, w, n, k, hessian, options.gptqOptions);
+  auto same = quantizeGPTQKeepingExact(f->dense, w, n, k, hessian, {}, none,
+                                       options.gptqOptions);
+  ASSERT_TRUE(plain && same);
+  EXPECT_EQ(plain->codes, same->codes);
+  EXPECT_EQ(plain->dequantized, same->dequantized);
+  EXPECT_TRUE(none.empty());
+}
+
 } // namespace

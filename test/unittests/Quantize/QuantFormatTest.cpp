@@ -268,4 +268,33 @@ TEST(QuantFormat, UniformErrorWithinHalfStep) {
   }
 }
 
+TEST(QuantizedWeights, SliceAndAppendRowsRoundTrip) {
+  const int64_t rows = 6, cols = 32;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> w(rows * cols);
+  for (float &x : w)
+    x = dist(rng);
+  QuantFormat f = QuantFormat::uniform(4, 16, ScaleType::F16, true, false);
+  auto q = quantizeRTN(f, w, rows, cols);
+  ASSERT_TRUE(bool(q));
+  QuantizedWeights top = q->sliceRows(0, 2), bottom = q->sliceRows(2, 4);
+  EXPECT_EQ(top.rows, 2);
+  EXPECT_EQ(bottom.rows, 4);
+  EXPECT_EQ(bottom.params.size(), size_t(4 * 2));
+  EXPECT_EQ(bottom.decode(), bottom.dequantized);
+  ASSERT_FALSE(bool(top.appendRows(bottom)));
+  EXPECT_EQ(top.rows, rows);
+  EXPECT_EQ(top.codes, q->codes);
+  EXPECT_EQ(top.dequantized, q->dequantized);
+  EXPECT_EQ(top.packParts(), q->packParts());
+  // Rows of another format cannot join.
+  auto other = quantizeRTN(QuantFormat::uniform(3, 16), w, rows, cols);
+  ASSERT_TRUE(bool(other));
+  llvm::Error error = top.appendRows(*other);
+  ASSERT_TRUE(bool(error));
+  EXPECT_NE(llvm::toString(std::move(error)).find("cannot append 6 rows"),
+            std::string::npos);
+}
+
 } // namespace

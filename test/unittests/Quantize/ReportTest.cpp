@@ -217,4 +217,118 @@ TEST(Report, WritesFiles) {
   llvm::sys::fs::remove(dir);
 }
 
+BudgetReport sampleBudget() {
+  BudgetReport b;
+  b.kind = "bytes";
+  b.budget = "20000 bytes";
+  b.latencyModel = "m.json";
+  uint64_t weights = 65536;
+  for (int i = 0; i < 3; ++i) {
+    SweepRow r;
+    r.budget = std::to_string(10000 * (i + 1)) + " B";
+    r.weights = weights;
+    r.bits = 8 * 10000 * uint64_t(i + 1);
+    r.bytes = 10000 * uint64_t(i + 1);
+    r.latencyUs = i == 2 ? -1.0 : 2.5 * (i + 1);
+    r.error = 8.0 / double(1 << i);
+    r.chosen = i == 1;
+    b.sweep.push_back(r);
+  }
+  return b;
+}
+
+TEST(Report, SweepTableAndJSON) {
+  BudgetReport budget = sampleBudget();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  writeSweepTable(os, budget);
+  EXPECT_NE(text.find("budget: 20000 bytes (bytes); latency model: m.json"),
+            std::string::npos);
+  // budget -> bits/w, bytes, latency, error; the compiled one starred.
+  llvm::Regex chosen("20000 B +2\\.4414 +20000 +5\\.000 +4 +\\*");
+  EXPECT_TRUE(chosen.match(text)) << text;
+  llvm::Regex unknown("30000 B +3\\.6621 +30000 +- +2 *\n");
+  EXPECT_TRUE(unknown.match(text)) << text;
+
+  std::string json;
+  llvm::raw_string_ostream js(json);
+  js << budgetReportToJSON(budget);
+  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  const llvm::json::Object *root = parsed->getAsObject();
+  EXPECT_EQ(root->getString("kind"), "bytes");
+  EXPECT_EQ(root->getString("latency_model"), "m.json");
+  const llvm::json::Array *sweep = root->getArray("sweep");
+  ASSERT_TRUE(sweep);
+  ASSERT_EQ(sweep->size(), 3u);
+  const llvm::json::Object *mid = (*sweep)[1].getAsObject();
+  EXPECT_EQ(mid->getInteger("bytes"), 20000);
+  EXPECT_EQ(mid->getNumber("latency_us"), 5.0);
+  EXPECT_EQ(mid->getBoolean("chosen"), true);
+  EXPECT_FALSE((*sweep)[2].getAsObject()->get("latency_us"));
+
+  // Layer latencies: a column and a total when all are known.
+  std::vector<LayerReport> layers = sampleLayers();
+  layers[0].latencyUs = 1.5;
+  layers[1].latencyUs = 2.25;
+  EXPECT_EQ(computeTotals(layers).latencyUs, 3.75);
+  std::string table;
+  llvm::raw_string_ostream ts(table);
+  writeLayerTable(ts, layers);
+  EXPECT_NE(table.find("model us"), std::string::npos);
+  EXPECT_NE(table.find("3.750"), std::string::npos);
+  layers[1].latencyUs = -1;
+  EXPECT_LT(computeTotals(layers).latencyUs, 0);
+}
+
+TEST(Report, SVGMarksSweptPoints) {
+  std::vector<ParetoPoint> points = {
+      {3.0, 8.0, false, ""}, {4.0, 2.0, false, ""}, {5.0, 0.5, false, ""}};
+  ParetoPoint swept{3.5, 4.0, false, "10000 B", true};
+  points.push_back(swept);
+  ParetoPoint chosen{4.0, 2.0, true, "budget 20000 bytes", true};
+  points.push_back(chosen);
+  std::string svg;
+  llvm::raw_string_ostream os(svg);
+  writeParetoSVG(os, points);
+  llvm::StringRef text(svg);
+  EXPECT_TRUE(wellNested(text));
+  EXPECT_EQ(text.count("class=\"sweep\""), 1u);
+  EXPECT_EQ(text.count("class=\"chosen\""), 1u);
+  EXPECT_TRUE(text.contains("budget sweep"));
+  EXPECT_TRUE(text.contains("class=\"legend\""));
+  // The frontier line joins the three frontier points only.
+  llvm::Regex line("<polyline class=\"frontier\"[^>]*points=\"([^\"]*)\"");
+  llvm::SmallVector<llvm::StringRef> m;
+  ASSERT_TRUE(line.match(text, &m));
+  EXPECT_EQ(m[1].trim().count(' '), 2u);
+
+  // report.txt and report.json carry the sweep.
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("quant-sweep", dir));
+  BudgetReport budget = sampleBudget();
+  ASSERT_FALSE(
+      bool(writeReportFiles(dir, sampleLayers(), points, {}, &budget)));
+  auto read = [&](const char *name) {
+    llvm::SmallString<128> path(dir);
+    llvm::sys::path::append(path, name);
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    EXPECT_TRUE(bool(buffer)) << name;
+    std::string text = buffer ? (*buffer)->getBuffer().str() : "";
+    llvm::sys::fs::remove(path);
+    return text;
+  };
+  EXPECT_NE(read("report.txt").find("budget sweep"), std::string::npos);
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse(read("report.json"));
+  ASSERT_TRUE(bool(json)) << llvm::toString(json.takeError());
+  const llvm::json::Object *budgetJSON =
+      json->getAsObject()->getObject("budget");
+  ASSERT_TRUE(budgetJSON);
+  EXPECT_EQ(budgetJSON->getArray("sweep")->size(), 3u);
+  EXPECT_TRUE(json->getAsObject()->getArray("layers"));
+  read("pareto.svg");
+  llvm::sys::fs::remove(dir);
+}
+
 } // namespace
