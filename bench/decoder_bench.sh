@@ -66,12 +66,13 @@ shape() {
           --bench "$reps" --threads "$threads" | awk '/^median_ms/ {print $2}')
     echo "$name $v $q $o" >> "$work/results"
   done
-  rm -f "$dir"/*.onnx "$dir"/*.so
+  [ "${KEEP:-0}" = 1 ] || rm -f "$dir"/*.onnx "$dir"/*.so
 }
 
 shape "decode" 1 "$past"
 shape "prefill" "$prefill" 0
 
+[ "${KEEP:-0}" != 1 ] || echo "kept: $work" >&2
 echo "decoder block: hidden $hidden, heads $heads, ffn $ffn, threads $threads, median of $reps runs"
 printf '%-8s %-6s %12s %12s %14s\n' shape variant "quant ms" "ORT ms" "ORT / quant"
 while read -r name v q o; do

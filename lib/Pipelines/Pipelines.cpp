@@ -133,6 +133,10 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   // Results that alias an argument or a constant come out of deallocation
   // as bufferization.clone, which has no LLVM lowering of its own.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // The intermediate buffers as views of one workspace: one malloc per call
+  // that glibc reuses rather than a heap that is trimmed and faulted back in
+  // on every call.
+  pm.addNestedPass<func::FuncOp>(createMergeAllocationsPass());
   // Copies into strided views (padded convolution inputs) as loops rather
   // than calls to MLIR's runner utilities.
   pm.addNestedPass<func::FuncOp>(createLowerStridedCopiesPass());

@@ -8,8 +8,9 @@
 // AVX512: llvm.mlir.global private constant @__qnt_cpu_codes{{.*}} : !llvm.array<1 x array<3 x array<2 x array<32 x i32>>>>
 // AVX512-LABEL: llvm.func @gemv
 // AVX512: llvm.load {{.*}} -> vector<16xi32>
-// AVX512: llvm.ashr {{.*}} : vector<16xi32>
-// AVX512: llvm.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// i4 codes on AVX-512: a logical shift and a vpermps table lookup.
+// AVX512: llvm.lshr {{.*}} : vector<16xi32>
+// AVX512: llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512
 // AVX512: llvm.intr.fmuladd({{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
 // AVX512: llvm.intr.masked.store
 // AVX512-NOT: qnt.

@@ -36,13 +36,17 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
         tile, K group and 32-bit word position the words of all channels
         are adjacent, each word holding floor(32 / bits) consecutive codes
         along K (symmetric unsigned codes are re-biased to signed ones).
-        Scales (f32) and zero points (i32) are tiled the same way; channels
-        past N are padded with zero codes and zero scales;
+        Scales (f16 when f16 holds every one exactly, else f32) and zero
+        points (i32) are tiled the same way; channels past N are padded with
+        zero codes and zero scales;
       * the kernel loops over tiles (`scf.forall`), rows, K groups and words;
         one `vector.load` of a word vector yields every lane and each code
         is decoded in registers with shifts, an optional zero point
-        subtraction and `arith.sitofp`, then multiplied into per-group
-        accumulators with `vector.fma`; each group's sum is scaled once;
+        subtraction and `arith.sitofp` (codes of at most 4 bits on AVX-512:
+        one shift and a 16-entry f32 table lookup, `vpermps`), then
+        multiplied into per-group accumulators with `vector.fma`; each
+        group's sum is scaled once; the code stream is prefetched
+        `prefetch-distance` bytes ahead;
       * bias, activation and residual are applied to the accumulator
         vectors before the (masked) store.
 
@@ -77,7 +81,10 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
            "s8, i32 dot products with VNNI vpdpbusd or its AVX2 fallback)">,
     Option<"vnni", "vnni", "bool", "true",
            "int8: use AVX-512 VNNI vpdpbusd (false: AVX2 vpmaddubsw + "
-           "vpmaddwd)">
+           "vpmaddwd)">,
+    Option<"prefetchDistance", "prefetch-distance", "int64_t", "-1",
+           "software prefetch distance along the weight codes in bytes "
+           "(0: none, -1: the tuned default of each compute path)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -176,6 +183,29 @@ def LowerStridedCopiesPass
     memrefs stay (they become `llvm.memcpy`).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def MergeAllocationsPass
+    : Pass<"quant-merge-allocations", "::mlir::func::FuncOp"> {
+  let summary = "Carve the statically shaped buffers of a function out of "
+                "one workspace allocation";
+  let description = [{
+    After bufferization and deallocation, a compiled model allocates every
+    intermediate buffer with its own `memref.alloc` and frees them all at
+    the end of the call. With glibc, a set of medium-sized buffers that is
+    freed together shrinks the heap (the top of the heap passes the trim
+    threshold), so every call faults the same pages back in; inside a VM a
+    page fault costs microseconds and the faults cost as much as the
+    compute of a small model. This pass gives the function one 64-byte
+    aligned `i8` workspace, allocated on entry and freed before the return,
+    and turns every `memref.alloc` of the entry block that has a static
+    shape, an identity layout, a byte-sized element type and exactly one
+    `memref.dealloc`, also in the entry block, into a `memref.view` at a
+    fixed offset of it. One large allocation raises glibc's mmap and trim
+    thresholds on its first free and is then reused call after call. Every
+    buffer keeps its own bytes (no two share an offset), so the only change
+    is that a buffer lives until the return instead of its dealloc.
+  }];
 }
 
 #endif // QUANT_CONVERSION_PASSES_TD

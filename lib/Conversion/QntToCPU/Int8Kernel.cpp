@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quant/Conversion/QntToCPU/Int8Kernel.h"
+#include "quant/Conversion/QntToCPU/QntToCPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,8 +31,10 @@ bool mlir::qnt::canUseInt8Kernel(const RepackedLayout &layout, int64_t lanes,
     reason = "int8 compute needs 2, 4 or 8-bit codes";
     return false;
   }
-  if (layout.hasZeroPoints || !layout.signedCodes) {
-    reason = "int8 compute needs symmetric weights";
+  // Zero points are subtracted in i32 (dot - zp * sum q); the AVX2 path
+  // needs codes that fit s8.
+  if (!vnni && !layout.signedCodes && layout.bits == 8) {
+    reason = "the AVX2 int8 path needs codes that fit s8";
     return false;
   }
   if (lanes != (vnni ? 16 : 8)) {
@@ -53,24 +56,36 @@ void mlir::qnt::prepareInt8Weight(RepackedWeight &weight, int64_t block,
     std::vector<int32_t> codes(layout.numTiles * groups * words * layout.tileN,
                                0);
     std::vector<float> scales(layout.numTiles * groups * layout.tileN);
+    std::vector<int32_t> zeroPoints(layout.hasZeroPoints ? scales.size() : 0);
     for (int64_t t = 0; t < layout.numTiles; ++t) {
       int64_t from = t * layout.wordsPerGroup * layout.tileN;
       std::copy_n(weight.codes.begin() + from,
                   layout.wordsPerGroup * layout.tileN,
                   codes.begin() + t * groups * words * layout.tileN);
-      for (int64_t g = 0; g < groups; ++g)
+      for (int64_t g = 0; g < groups; ++g) {
         std::copy_n(weight.scales.begin() + t * layout.tileN, layout.tileN,
                     scales.begin() + (t * groups + g) * layout.tileN);
+        if (layout.hasZeroPoints)
+          std::copy_n(weight.zeroPoints.begin() + t * layout.tileN,
+                      layout.tileN,
+                      zeroPoints.begin() + (t * groups + g) * layout.tileN);
+      }
     }
     weight.codes = std::move(codes);
     weight.scales = std::move(scales);
+    weight.zeroPoints = std::move(zeroPoints);
     layout.groupSize = block;
     layout.numGroups = groups;
     layout.wordsPerGroup = words;
   }
-  if (!vnni)
+  // Unsigned codes are u8 lanes as they are; signed ones are biased for
+  // VNNI (u8) and sign-extended by the AVX2 path.
+  if (!vnni || !layout.signedCodes)
     return;
-  // u = w + 2^(bits-1) flips the top bit of every bits-wide code.
+  // u = w + 2^(bits-1) flips the top bit of every bits-wide code; the zero
+  // points move with the codes (w - zp = u - (zp + 2^(bits-1))).
+  for (int32_t &zeroPoint : weight.zeroPoints)
+    zeroPoint += int32_t(1) << (layout.bits - 1);
   uint32_t topBits = 0;
   for (int64_t j = 0; j < layout.codesPerWord; ++j)
     topBits |= uint32_t(1) << (j * layout.bits + layout.bits - 1);
@@ -99,7 +114,7 @@ static int64_t getQuadsPerGroup(const RepackedLayout &layout) {
 Int8Activations
 mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                                           const RepackedLayout &layout,
-                                          Value lhs, int64_t m, bool vnni) {
+                                          Value lhs, int64_t m, bool withSums) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
   constexpr int64_t kChunk = 16;
   auto floatVector = VectorType::get({kChunk}, f32);
@@ -126,7 +141,7 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
   result.scales = memref::AllocOp::create(
       b, loc, MemRefType::get({m, layout.numGroups}, f32),
       b.getI64IntegerAttr(64));
-  if (vnni)
+  if (withSums)
     result.sums = memref::AllocOp::create(
         b, loc, MemRefType::get({m, layout.numGroups}, i32),
         b.getI64IntegerAttr(64));
@@ -215,7 +230,7 @@ mlir::qnt::emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                         b, loc,
                         ValueRange{arith::AddIOp::create(b, loc, iter[0], qi)});
                   });
-              if (vnni) {
+              if (withSums) {
                 Value sum = vector::ReductionOp::create(
                     b, loc, vector::CombiningKind::ADD, quantLoop.getResult(0));
                 memref::StoreOp::create(b, loc, sum, out.sums,
@@ -277,8 +292,29 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
       std::max<int64_t>(1, std::min<int64_t>(subWords, 8 / (rows * vectors)));
   Value zeroDot = splat(b, intVector, b.getI32IntegerAttr(0));
   SmallVector<Value> dots;
+  // With zero points (after the VNNI bias): dot - zp * sum_k q_k.
+  SmallVector<Value> negativeZeroPoints;
+  if (args.zeroPoints)
+    for (int64_t v = 0; v < vectors; ++v)
+      negativeZeroPoints.push_back(arith::SubIOp::create(
+          b, loc, zeroDot,
+          vector::LoadOp::create(
+              b, loc, intVector, args.zeroPoints,
+              ValueRange{tile, group, index(b, v * lanes)})));
   for (int64_t r = 0; r < rows; ++r) {
     Value start = splat(b, intVector, b.getI32IntegerAttr(0));
+    if (args.zeroPoints) {
+      Value sum = memref::LoadOp::create(b, loc, args.activations.sums,
+                                         ValueRange{rowIndices[r], group});
+      Value sums = vector::BroadcastOp::create(b, loc, intVector, sum);
+      for (int64_t v = 0; v < vectors; ++v) {
+        dots.push_back(
+            arith::MulIOp::create(b, loc, sums, negativeZeroPoints[v]));
+        for (int64_t t = 1; t < splits; ++t)
+          dots.push_back(zeroDot);
+      }
+      continue;
+    }
     if (args.vnni) {
       Value sum = memref::LoadOp::create(b, loc, args.activations.sums,
                                          ValueRange{rowIndices[r], group});
@@ -297,10 +333,17 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
 
   auto emitWord = [&](OpBuilder &b, Value word, SmallVector<Value> &dots) {
     SmallVector<Value> words;
-    for (int64_t v = 0; v < vectors; ++v)
+    for (int64_t v = 0; v < vectors; ++v) {
       words.push_back(vector::LoadOp::create(
           b, loc, intVector, args.codes,
           ValueRange{tile, group, word, index(b, v * lanes)}));
+      if (args.prefetchCodes > 0)
+        memref::PrefetchOp::create(
+            b, loc, args.codes,
+            ValueRange{tile, group, word,
+                       index(b, v * lanes + args.prefetchCodes / 4)},
+            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+    }
     for (int64_t s = 0; s < subWords; ++s) {
       // s8 weights of sub-word s.
       SmallVector<Value> weights;
@@ -318,7 +361,7 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
         }
         Value bytes = vector::BitCastOp::create(b, loc, byteVector, w);
         // VNNI codes are biased unsigned already; AVX2 sign-extends them.
-        if (bits < 8 && !args.vnni) {
+        if (bits < 8 && !args.vnni && layout.signedCodes) {
           Value sign =
               splat(b, byteVector, b.getIntegerAttr(i8, 1 << (bits - 1)));
           bytes = arith::SubIOp::create(
@@ -361,7 +404,13 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   };
 
   int64_t words = llvm::divideCeil(groupLength, layout.codesPerWord);
-  if (words > 1) {
+  // Short groups (int4 g32: 4 words) are unrolled: no loop overhead
+  // between the few vpdpbusd of a group.
+  constexpr int64_t kMaxUnrolledWords = 4;
+  if (words <= kMaxUnrolledWords) {
+    for (int64_t w = 0; w < words; ++w)
+      emitWord(b, index(b, w), dots);
+  } else if (words > 1) {
     auto loop = scf::ForOp::create(
         b, loc, index(b, 0), index(b, words), index(b, 1), dots,
         [&](OpBuilder &nb, Location, Value word, ValueRange iterArgs) {
@@ -384,8 +433,9 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   SmallVector<Value> weightScales;
   for (int64_t v = 0; v < vectors; ++v)
     weightScales.push_back(
-        vector::LoadOp::create(b, loc, floatVector, args.weightScales,
-                               ValueRange{tile, group, index(b, v * lanes)}));
+        emitScaleLoad(b, loc, args.weightScales,
+                      ValueRange{tile, group, index(b, v * lanes)},
+                      floatVector));
   SmallVector<Value> result;
   for (int64_t r = 0; r < rows; ++r) {
     Value actScale = memref::LoadOp::create(b, loc, args.activations.scales,

@@ -5,7 +5,8 @@
 //
 //   * memref.globals holding the weight repacked at compile time
 //     (WeightRepacking.h): i32 code words [tiles, groups, words, tileN],
-//     f32 scales and i32 zero points [tiles, groups, tileN];
+//     scales (f16 when exact, else f32) and i32 zero points
+//     [tiles, groups, tileN];
 //   * a kernel on memrefs:
 //
 //       scf.forall tile                          (output channels)
@@ -15,9 +16,12 @@
 //             part[R][V][S] = 0                  (S split accumulators)
 //             scf.for word
 //               w[v] = vector.load codes[tile, group, word, v * lanes]
+//               prefetch codes a few KB ahead
 //               for code j (unrolled)
 //                 q = (w[v] << (32 - bits * (j + 1))) >> (32 - bits)
 //                 f = sitofp(q - zero_point)
+//                   (<= 4 bits, 16 lanes: f = table[w[v] >> (bits * j)]
+//                    - zero_point, one vpermps)
 //                 for row r: part[r][v][j % S] =
 //                     fma(broadcast(lhs[r, k]), f, part[r][v][j % S])
 //             acc[r][v] = fma(sum_s part[r][v][s], scale[tile, group, v], acc)
@@ -95,6 +99,34 @@ createGlobal(OpBuilder &b, Location loc, SymbolTable &symbols, StringRef name,
   return global;
 }
 
+Value mlir::qnt::emitScaleLoad(OpBuilder &b, Location loc, Value scales,
+                               ValueRange indices, VectorType floatType) {
+  auto elementType = cast<MemRefType>(scales.getType()).getElementType();
+  if (elementType == floatType.getElementType())
+    return vector::LoadOp::create(b, loc, floatType, scales, indices);
+  Value narrow = vector::LoadOp::create(
+      b, loc, VectorType::get(floatType.getShape(), elementType), scales,
+      indices);
+  return arith::ExtFOp::create(b, loc, floatType, narrow);
+}
+
+/// A 16-entry table of the unscaled values of integer codes (before the
+/// zero point): entry i is the code in the low `bits` bits of i.
+static CodeDecode getIntegerCodeTable(const RepackedLayout &layout,
+                                      Operation *module) {
+  CodeDecode decode;
+  decode.tableBits = layout.bits;
+  decode.module = module;
+  int32_t size = int32_t(1) << layout.bits;
+  for (int32_t i = 0; i < 16; ++i) {
+    int32_t code = i % size;
+    if (layout.signedCodes && code >= size / 2)
+      code -= size;
+    decode.table[i] = float(code);
+  }
+  return decode;
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel generation
 //===----------------------------------------------------------------------===//
@@ -117,10 +149,15 @@ struct KernelBuilder {
   VectorType floatVector, intVector;
   /// Set for non-integer codes (NonUniformWeights.h).
   const CodeDecode *codeDecode = nullptr;
+  /// Set for integer codes decoded by a table lookup (unscaled values,
+  /// before the zero point).
+  const CodeDecode *uniformTable = nullptr;
   /// The int8 compute path (Int8Kernel.h); unused while int8.codes is null.
   Int8GroupArgs int8 = {};
   /// Set for plain float weights (PlainWeights.h), which have no groups.
   const PlainKernelArgs *plain = nullptr;
+  /// Software prefetch distance of the code stream in bytes (0: none).
+  int64_t prefetchCodes = 0;
 
   Value index(OpBuilder &b, int64_t v) const {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -160,10 +197,17 @@ struct KernelBuilder {
                 ArrayRef<Value> groupZeroPoints,
                 SmallVectorImpl<Value> &partial) const {
     SmallVector<Value> words;
-    for (int64_t v = 0; v < vectorsPerTile; ++v)
+    for (int64_t v = 0; v < vectorsPerTile; ++v) {
       words.push_back(vector::LoadOp::create(
           b, loc, intVector, codes,
           ValueRange{tile, group, word, index(b, v * lanes)}));
+      if (prefetchCodes > 0)
+        memref::PrefetchOp::create(
+            b, loc, codes,
+            ValueRange{tile, group, word,
+                       index(b, v * lanes + prefetchCodes / 4)},
+            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+    }
     Value wordK = add(b, groupK, mul(b, word, layout.codesPerWord));
     SmallVector<Value> lhsRows;
     for (int64_t r = 0; r < rows; ++r)
@@ -174,6 +218,14 @@ struct KernelBuilder {
         if (codeDecode) {
           weights.push_back(emitCodeDecode(b, loc, *codeDecode, layout,
                                            words[v], slot, floatVector));
+          continue;
+        }
+        if (uniformTable) {
+          Value f = emitCodeDecode(b, loc, *uniformTable, layout, words[v],
+                                   slot, floatVector);
+          if (layout.hasZeroPoints)
+            f = arith::SubFOp::create(b, loc, f, groupZeroPoints[v]);
+          weights.push_back(f);
           continue;
         }
         Value q = decodeCode(b, words[v], slot);
@@ -206,10 +258,15 @@ struct KernelBuilder {
     Value groupK = mul(b, group, layout.groupSize);
     SmallVector<Value> groupZeroPoints;
     if (layout.hasZeroPoints)
-      for (int64_t v = 0; v < vectorsPerTile; ++v)
-        groupZeroPoints.push_back(vector::LoadOp::create(
+      for (int64_t v = 0; v < vectorsPerTile; ++v) {
+        Value zeroPoint = vector::LoadOp::create(
             b, loc, intVector, zeroPoints,
-            ValueRange{tile, group, index(b, v * lanes)}));
+            ValueRange{tile, group, index(b, v * lanes)});
+        // The table decode subtracts them as floats (exact).
+        if (uniformTable)
+          zeroPoint = arith::SIToFPOp::create(b, loc, floatVector, zeroPoint);
+        groupZeroPoints.push_back(zeroPoint);
+      }
     int64_t numPartial = rows * vectorsPerTile * splits;
     Value zero = floatZero(b);
     SmallVector<Value> partial(numPartial, zero);
@@ -232,9 +289,9 @@ struct KernelBuilder {
 
     SmallVector<Value> groupScales;
     for (int64_t v = 0; v < vectorsPerTile; ++v)
-      groupScales.push_back(
-          vector::LoadOp::create(b, loc, floatVector, scales,
-                                 ValueRange{tile, group, index(b, v * lanes)}));
+      groupScales.push_back(emitScaleLoad(
+          b, loc, scales, ValueRange{tile, group, index(b, v * lanes)},
+          floatVector));
     SmallVector<Value> result;
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t v = 0; v < vectorsPerTile; ++v) {
@@ -619,9 +676,18 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   auto codesGlobal =
       createGlobal<int32_t>(rewriter, loc, symbols, "__qnt_cpu_codes",
                             layout.getCodesShape(), i32, repacked->codes);
-  auto scalesGlobal =
-      createGlobal<float>(rewriter, loc, symbols, "__qnt_cpu_scales",
-                          layout.getParamsShape(), f32, repacked->scales);
+  // Scales that f16 holds exactly are stored as f16: for small groups they
+  // are a good part of the bytes read.
+  memref::GlobalOp scalesGlobal;
+  if (std::optional<std::vector<uint16_t>> halves =
+          getExactF16Scales(repacked->scales))
+    scalesGlobal = createGlobal<uint16_t>(
+        rewriter, loc, symbols, "__qnt_cpu_scales", layout.getParamsShape(),
+        rewriter.getF16Type(), *halves);
+  else
+    scalesGlobal =
+        createGlobal<float>(rewriter, loc, symbols, "__qnt_cpu_scales",
+                            layout.getParamsShape(), f32, repacked->scales);
   memref::GlobalOp zeroPointsGlobal;
   if (layout.hasZeroPoints)
     zeroPointsGlobal = createGlobal<int32_t>(
@@ -666,6 +732,17 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     codeDecode.module = module;
     kb.codeDecode = &codeDecode;
   }
+  // Codes of at most 4 bits: one shift and one register table lookup
+  // (vpermps reads the low 4 index bits) instead of two shifts and a
+  // conversion. AVX2's 8-entry permute covers 3 bits.
+  CodeDecode integerTable;
+  if (encoding && !int8 &&
+      (kb.lanes == 16 ? layout.bits <= 4 : kb.lanes == 8 && layout.bits <= 3)) {
+    integerTable = getIntegerCodeTable(layout, module);
+    kb.uniformTable = &integerTable;
+  }
+  kb.prefetchCodes =
+      int8 ? options.int8PrefetchDistance : options.prefetchDistance;
   auto outType = MemRefType::get(resultType.getShape(), f32);
   kb.out = memref::AllocOp::create(rewriter, loc, outType,
                                    rewriter.getI64IntegerAttr(64));
@@ -677,8 +754,11 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                kb.codes,
                kb.scales,
                emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
-                                              options.vnni),
+                                              options.vnni ||
+                                                  layout.hasZeroPoints),
+               kb.zeroPoints,
                module};
+  kb.int8.prefetchCodes = kb.prefetchCodes;
 
   emitKernelAndReplace(rewriter, op, constant, kb);
   return success();
@@ -707,6 +787,10 @@ void ConvertQntToCPUPass::runOnOperation() {
   options.vectorWidth = vectorWidth;
   options.tileN = tileN == 0 ? 2 * vectorWidth : int64_t(tileN);
   options.rowBlock = int64_t(rowBlock);
+  if (prefetchDistance >= 0) {
+    options.prefetchDistance = prefetchDistance;
+    options.int8PrefetchDistance = prefetchDistance;
+  }
   // AVX2 has 16 vector registers (AVX-512 32): 3 x 4 accumulators.
   if (vectorWidth < 16) {
     options.plainTileVectors = 3;

@@ -169,3 +169,18 @@ mlir::qnt::repackForCpu(UniformAttr encoding, ArrayRef<int64_t> shape,
   }
   return result;
 }
+
+std::optional<std::vector<uint16_t>>
+mlir::qnt::getExactF16Scales(ArrayRef<float> scales) {
+  std::vector<uint16_t> halves;
+  halves.reserve(scales.size());
+  for (float scale : scales) {
+    uint16_t half = floatToHalfBits(scale);
+    float back = halfBitsToFloat(half);
+    // Bit equality: -0 and NaN payloads must survive too.
+    if (std::memcmp(&back, &scale, sizeof(float)) != 0)
+      return std::nullopt;
+    halves.push_back(half);
+  }
+  return halves;
+}

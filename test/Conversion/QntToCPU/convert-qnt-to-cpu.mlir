@@ -3,10 +3,11 @@
 
 // Layout: i4 codes 1..7, -1 of row 0 (bytes 0x21 0x43 0x65 0xF7) become one
 // i32 word per lane, code j in bits [4j, 4j + 4): 0xF7654321; lanes past
-// N = 2 are zero codes with zero scales.
+// N = 2 are zero codes with zero scales. Scales that f16 holds exactly are
+// stored as f16.
 
 // TILE4: memref.global "private" constant @__qnt_cpu_codes : memref<1x1x1x4xi32> = dense<{{\[\[\[\[}}-144358623, 0, 0, 0]]]]> {alignment = 64 : i64}
-// TILE4: memref.global "private" constant @__qnt_cpu_scales : memref<1x1x4xf32> = dense<{{\[\[\[}}5.000000e-01, 2.000000e+00, 0.000000e+00, 0.000000e+00]]]>
+// TILE4: memref.global "private" constant @__qnt_cpu_scales : memref<1x1x4xf16> = dense<{{\[\[\[}}5.000000e-01, 2.000000e+00, 0.000000e+00, 0.000000e+00]]]>
 // TILE4-LABEL: func.func @layout
 // TILE4-NOT: qnt.
 // TILE4: scf.forall (%[[T:.+]]) in (1)
@@ -22,7 +23,8 @@
 // The top code needs no left shift.
 // TILE4: arith.shrsi %[[W]], %{{.+}} : vector<4xi32>
 // The group sum is scaled once.
-// TILE4: %[[SC:.+]] = vector.load %{{.+}} : memref<1x1x4xf32>, vector<4xf32>
+// TILE4: %[[SH:.+]] = vector.load %{{.+}} : memref<1x1x4xf16>, vector<4xf16>
+// TILE4: %[[SC:.+]] = arith.extf %[[SH]] : vector<4xf16> to vector<4xf32>
 // TILE4: vector.fma %{{.+}}, %[[SC]], %{{.+}} : vector<4xf32>
 // TILE4: vector.transfer_write %{{.+}}, %[[OUT:.+]][%{{.+}}, %{{.+}}] : vector<4xf32>, memref<1x2xf32>
 // TILE4: bufferization.to_tensor %[[OUT]] restrict writable : memref<1x2xf32> to tensor<1x2xf32>
@@ -61,10 +63,10 @@ func.func @rebias(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
 // Asymmetric ui4, groups of 8 along K = 12 (one full group, then a partial
 // group of 4), M = 6 in one block of 4 rows and a tail of 2. The default tile
 // is two vectors (8 channels). Codes are 0xB9 bytes; zero points (3, 2),
-// (1, 0), (0, 0); f16 scales widened to f32.
+// (1, 0), (0, 0); f16 scales stay f16.
 
 // CHECK: memref.global "private" constant @__qnt_cpu_codes : memref<1x2x1x8xi32> = dense<{{\[\[\[\[}}-1179010631, -1179010631, -1179010631, 0, 0, 0, 0, 0]], {{\[\[}}47545, 47545, 47545, 0, 0, 0, 0, 0]]]]>
-// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x2x8xf32> = dense<{{\[\[\[}}1.000000e+00, 5.000000e-01, 4.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [2.000000e+00, 2.500000e-01, 8.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]>
+// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x2x8xf16> = dense<{{\[\[\[}}1.000000e+00, 5.000000e-01, 4.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [2.000000e+00, 2.500000e-01, 8.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]>
 // CHECK: memref.global "private" constant @__qnt_cpu_zero_points : memref<1x2x8xi32> = dense<{{\[\[\[}}3, 1, 0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0]]]>
 // CHECK-LABEL: func.func @asym
 // CHECK-SAME: (%[[X:.+]]: tensor<6x12xf32>, %[[B:.+]]: tensor<3xf32>, %[[R:.+]]: tensor<6x3xf32>)
@@ -89,7 +91,8 @@ func.func @rebias(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
 // CHECK: memref.load %[[XB]]
 // CHECK: vector.fma
 // CHECK: scf.yield
-// CHECK: vector.load %[[SCALES]][%[[T]], %[[G]], %{{.+}}] : memref<1x2x8xf32>, vector<4xf32>
+// CHECK: %[[SH:.+]] = vector.load %[[SCALES]][%[[T]], %[[G]], %{{.+}}] : memref<1x2x8xf16>, vector<4xf16>
+// CHECK: arith.extf %[[SH]] : vector<4xf16> to vector<4xf32>
 // CHECK: scf.yield
 // The partial group: no word loop.
 // CHECK: vector.load %[[CODES]]

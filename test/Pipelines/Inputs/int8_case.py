@@ -4,7 +4,9 @@
 #       writes a module whose @main runs qnt.matmul (bias, relu) on a
 #       symmetric #qnt.uniform weight of random codes and f32 scales and
 #       prints the result as raw f32 bits (printMemrefI32); --threads=T
-#       first calls quant_rt_set_num_threads(T).
+#       first calls quant_rt_set_num_threads(T); --asym=1 (unsigned codes)
+#       or --asym=2 (signed codes) makes it asymmetric, with random zero
+#       points per group.
 #   int8_case.py check <same args> --output=<mlir-runner output>
 #       recomputes the int8 path in numpy and requires every result to be
 #       bit-identical. The formula (docs in Int8Kernel.h), all in f32 with
@@ -12,7 +14,7 @@
 #       group, or 64 for per-channel weights):
 #         amax = max_k |x|, s_a = amax / 127, inv = amax > 0 ? 127 / amax : 0
 #         q_k = clamp(roundeven(x_k * inv), -127, 127)
-#         dot = sum_k q_k * w_k (exact integer)
+#         dot = sum_k q_k * (w_k - zp) (exact integer; zp = 0 if symmetric)
 #         acc = acc + float(dot) * (s_a * s_w)      (blocks in K order)
 #         y = relu(acc + bias)
 #
@@ -29,12 +31,27 @@ import numpy as np
 def case(a):
     rng = np.random.RandomState(a.seed)
     lo, hi = -(1 << (a.bits - 1)), (1 << (a.bits - 1)) - 1
+    if a.asym == 1:
+        lo, hi = 0, (1 << a.bits) - 1
     codes = rng.randint(lo, hi + 1, size=(a.n, a.k))
     groups = -(-a.k // a.group) if a.group else 1
     scales = (rng.rand(a.n, groups) * 0.02 + 0.001).astype(np.float32)
     x = (rng.rand(a.m, a.k) * 2 - 1).astype(np.float32)
     bias = (rng.rand(a.n) * 0.2 - 0.1).astype(np.float32)
-    return codes, scales, x, bias
+    zero_points = np.zeros((a.n, groups), dtype=np.int64)
+    if a.asym:
+        zero_points = rng.randint(lo, hi + 1, size=(a.n, groups))
+    return codes, scales, x, bias, zero_points
+
+
+def pack(values, bits):
+    """Rows of `values` packed LSB-first, `bits` bits each, as s8 bytes."""
+    n, k = values.shape
+    packed = np.zeros((n, (k * bits + 7) // 8), dtype=np.int64)
+    for j in range(k):
+        c = values[:, j] & ((1 << bits) - 1)
+        packed[:, (j * bits) // 8] |= c << ((j * bits) % 8)
+    return np.where(packed > 127, packed - 256, packed)
 
 
 def fl(v):
@@ -42,16 +59,14 @@ def fl(v):
 
 
 def gen(a):
-    codes, scales, x, bias = case(a)
+    codes, scales, x, bias, zero_points = case(a)
     m, n, k, bits = a.m, a.n, a.k, a.bits
-    row_bytes = (k * bits + 7) // 8
-    packed = np.zeros((n, row_bytes), dtype=np.int64)
-    for j in range(k):
-        c = codes[:, j] & ((1 << bits) - 1)
-        packed[:, (j * bits) // 8] |= c << ((j * bits) % 8)
-    packed = np.where(packed > 127, packed - 256, packed)
+    packed = pack(codes, bits)
+    row_bytes = packed.shape[1]
     gran = "per_group(1, %d)" % a.group if a.group else "per_channel(0)"
-    enc = "#qnt.uniform<i%d, %s, scale = f32>" % (bits, gran)
+    storage = ("ui%d" if a.asym == 1 else "i%d") % bits
+    enc = "#qnt.uniform<%s, %s, scale = f32%s>" % (
+        storage, gran, ", asymmetric" if a.asym else "")
     wt = "tensor<%dx%dxf32, %s>" % (n, k, enc)
     mat = lambda rows, f: "[" + ", ".join(
         "[" + ", ".join(f(v) for v in r) + "]" for r in rows) + "]"
@@ -68,10 +83,15 @@ def gen(a):
               % (mat(x, fl), m, k))
     out.write("    %%b = arith.constant dense<[%s]> : tensor<%dxf32>\n"
               % (", ".join(fl(v) for v in bias), n))
+    zp_part = ""
+    if a.asym:
+        zp = pack(zero_points, bits)
+        zp_part = ", dense<%s> : tensor<%dx%dxi8>" % (mat(zp, str), n,
+                                                      zp.shape[1])
     out.write("    %%w = qnt.constant [dense<%s> : tensor<%dx%dxi8>, "
-              "dense<%s> : tensor<%dx%dxf32>] : %s\n"
+              "dense<%s> : tensor<%dx%dxf32>%s] : %s\n"
               % (mat(packed, str), n, row_bytes, mat(scales, fl), n,
-                 scales.shape[1], wt))
+                 scales.shape[1], zp_part, wt))
     out.write("    %%y = qnt.matmul %%x, %%w bias(%%b) {activation = "
               "#qnt.activation<relu>} : (tensor<%dx%dxf32>, %s, tensor<%dxf32>)"
               " -> tensor<%dx%dxf32>\n" % (m, k, wt, n, m, n))
@@ -94,7 +114,7 @@ def gen(a):
 
 
 def reference(a):
-    codes, scales, x, bias = case(a)
+    codes, scales, x, bias, zero_points = case(a)
     m, n, k = a.m, a.n, a.k
     f32 = np.float32
     block = a.group if a.group else (64 if k > 64 else k)
@@ -106,8 +126,9 @@ def reference(a):
         with np.errstate(divide="ignore"):
             inv = np.where(amax > 0, f32(127) / amax, f32(0)).astype(f32)
         q = np.clip(np.rint((xs * inv[:, None]).astype(f32)), -127, 127)
-        dot = q.astype(np.int64) @ codes[:, b0:b0 + block].T.astype(np.int64)
         g = b0 // a.group if a.group else 0
+        w = codes[:, b0:b0 + block] - zero_points[:, g:g + 1]
+        dot = q.astype(np.int64) @ w.T.astype(np.int64)
         s = (s_a[:, None] * scales[None, :, g]).astype(f32)
         y = (y + (dot.astype(f32) * s).astype(f32)).astype(f32)
     y = (y + bias[None, :]).astype(f32)
@@ -135,7 +156,7 @@ def check(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["gen", "check"])
-    for name in ("bits", "group", "m", "n", "k", "seed", "threads"):
+    for name in ("bits", "group", "m", "n", "k", "seed", "threads", "asym"):
         p.add_argument("--" + name, type=int, default=0)
     p.add_argument("--output", default="")
     a = p.parse_args()

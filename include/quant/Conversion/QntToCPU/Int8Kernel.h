@@ -1,5 +1,4 @@
 //===- Int8Kernel.h - int8 compute path of the CPU kernels ------*- C++ -*-===//
-//-*-===//
 //
 // compute=int8 of convert-qnt-to-cpu. Activations are quantized on the fly,
 // per row and K group of the repacked weight, to 8 bits:
@@ -14,7 +13,10 @@
 // u8 lanes; the activations are the s8 operand and the accumulator starts
 // at -2^(bits-1) * sum_k q_k (summed while quantizing). The AVX2 fallback
 // (vpmaddubsw + vpmaddwd) keeps signed weights and multiplies |w| by
-// sign(w) * q. Either way each group adds
+// sign(w) * q. Asymmetric weights keep unsigned codes as they are (signed
+// ones take the VNNI bias, and so do their zero points) and start the
+// accumulator at -zp * sum_k q_k instead, which keeps the dot product
+// sum_k q_k * (w_k - zp) exact. Either way each group adds
 //
 //   acc = acc + float(dot) * (s_a * s_w)
 //
@@ -45,7 +47,8 @@ bool canUseInt8Kernel(const RepackedLayout &layout, int64_t lanes, bool vnni,
                       std::string &reason);
 
 /// Regroups a per-channel weight into K blocks of `block` codes (a multiple
-/// of 16) and, for VNNI, biases every code by 2^(bits-1).
+/// of 16) and, for VNNI, biases every signed code (and its zero point) by
+/// 2^(bits-1).
 void prepareInt8Weight(RepackedWeight &weight, int64_t block, bool vnni);
 
 /// The quantized activations of the int8 kernel.
@@ -55,14 +58,17 @@ struct Int8Activations {
   Value quads;
   /// [M, groups] f32 activation scales.
   Value scales;
-  /// [M, groups] i32 sums of the quantized activations (VNNI only).
+  /// [M, groups] i32 sums of the quantized activations (VNNI or zero
+  /// points only).
   Value sums;
 };
 
-/// Emits the on-the-fly quantization of `lhs` ([M, K] f32 memref).
+/// Emits the on-the-fly quantization of `lhs` ([M, K] f32 memref), with
+/// the sums of the quantized activations when `withSums`.
 Int8Activations emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                                                const RepackedLayout &layout,
-                                               Value lhs, int64_t m, bool vnni);
+                                               Value lhs, int64_t m,
+                                               bool withSums);
 
 /// Operands of one K group of the int8 kernel.
 struct Int8GroupArgs {
@@ -71,8 +77,12 @@ struct Int8GroupArgs {
   bool vnni;
   Value codes, weightScales;
   Int8Activations activations;
+  /// [T, G, tileN] i32 zero points (after the VNNI bias), or null.
+  Value zeroPoints;
   /// Where the intrinsic proxies are declared.
   Operation *module = nullptr;
+  /// Software prefetch distance of the code stream in bytes (0: none).
+  int64_t prefetchCodes = 0;
 };
 
 /// Accumulates group `group` (of `groupLength` codes) of rows

@@ -19,6 +19,7 @@
 #include "quant/Dialect/Qnt/IR/QntAttrs.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace mlir {
@@ -74,6 +75,10 @@ RepackedLayout getRepackedLayout(UniformAttr encoding, ArrayRef<int64_t> shape,
 FailureOr<RepackedWeight> repackForCpu(UniformAttr encoding,
                                        ArrayRef<int64_t> shape, int64_t tileN,
                                        ArrayRef<ArrayRef<uint8_t>> parts);
+
+/// The f16 bits of `scales` when every one converts to f16 exactly.
+std::optional<std::vector<uint16_t>>
+getExactF16Scales(ArrayRef<float> scales);
 
 } // namespace qnt
 } // namespace mlir

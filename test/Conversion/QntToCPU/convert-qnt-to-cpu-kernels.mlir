@@ -1,0 +1,98 @@
+// RUN: quant-opt %s --split-input-file --convert-qnt-to-cpu | FileCheck %s
+// RUN: quant-opt %s --split-input-file --convert-qnt-to-cpu="prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
+// RUN: quant-opt %s --split-input-file --convert-qnt-to-cpu="compute=int8" | FileCheck %s --check-prefix=INT8
+
+// AVX-512 (the default 16 lanes), codes of at most 4 bits: one logical
+// shift and one register table lookup (vpermps) per code, no int-to-float
+// conversion; the table holds the signed i4 values of the low 4 index
+// bits. f16 scales stay f16 and widen after the load. The code stream is
+// prefetched 8 KB (2048 i32) ahead, one prefetch per vector load.
+
+// CHECK: llvm.func internal @__qnt_cpu_x86_avx512_permvar_sf_512({{.+}}) -> vector<16xf32> attributes {always_inline}
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x2x32xf16>
+// CHECK-LABEL: func.func @table
+// CHECK: %[[CODES:.+]] = memref.get_global @__qnt_cpu_codes : memref<1x2x4x32xi32>
+// CHECK: scf.for %[[G:.+]] = {{.+}} iter_args
+// CHECK: scf.for %[[WI:.+]] = {{.+}} iter_args
+// CHECK: %[[W:.+]] = vector.load %[[CODES]][%[[T:.+]], %[[G]], %[[WI]], %{{.+}}] : memref<1x2x4x32xi32>, vector<16xi32>
+// CHECK: memref.prefetch %[[CODES]][%[[T]], %[[G]], %[[WI]], %c2048], read, locality<3>, data
+// CHECK: memref.prefetch %[[CODES]][%[[T]], %[[G]], %[[WI]], %c2064], read, locality<3>, data
+// CHECK: %[[TABLE:.+]] = arith.constant dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, -8.000000e+00, -7.000000e+00, -6.000000e+00, -5.000000e+00, -4.000000e+00, -3.000000e+00, -2.000000e+00, -1.000000e+00]> : vector<16xf32>
+// CHECK: %[[F0:.+]] = llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%[[TABLE]], %[[W]])
+// CHECK: vector.fma %{{.+}}, %[[F0]], %{{.+}} : vector<16xf32>
+// CHECK: %[[C4:.+]] = arith.constant dense<4> : vector<16xi32>
+// CHECK: %[[I1:.+]] = arith.shrui %[[W]], %[[C4]] : vector<16xi32>
+// CHECK: llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%{{.+}}, %[[I1]])
+// CHECK-NOT: arith.sitofp
+// CHECK: scf.yield
+// CHECK: %[[SH:.+]] = vector.load %{{.+}} : memref<1x2x32xf16>, vector<16xf16>
+// CHECK: arith.extf %[[SH]] : vector<16xf16> to vector<16xf32>
+// NOPF-LABEL: func.func @table
+// NOPF-NOT: memref.prefetch
+// NOPF: return
+func.func @table(%x: tensor<1x64xf32>) -> tensor<1x20xf32> {
+  %w = qnt.constant [dense<33> : tensor<20x32xi8>, dense<0.5> : tensor<20x2xf16>]
+      : tensor<20x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>
+  %y = qnt.matmul %x, %w
+      : (tensor<1x64xf32>, tensor<20x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>)
+      -> tensor<1x20xf32>
+  return %y : tensor<1x20xf32>
+}
+
+// -----
+
+// Asymmetric ui4: the table holds 0 .. 15 and the zero points, converted
+// to f32 once per group, are subtracted after the lookup. Scales that f16
+// does not hold exactly (0.1) stay f32.
+
+// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x1x32xf32>
+// CHECK-LABEL: func.func @asym_table
+// CHECK: %[[ZP:.+]] = memref.get_global @__qnt_cpu_zero_points
+// CHECK: %[[Z:.+]] = vector.load %[[ZP]]{{.+}} : memref<1x1x32xi32>, vector<16xi32>
+// CHECK: %[[ZF:.+]] = arith.sitofp %[[Z]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[TABLE:.+]] = arith.constant dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01, 1.100000e+01, 1.200000e+01, 1.300000e+01, 1.400000e+01, 1.500000e+01]> : vector<16xf32>
+// CHECK: %[[U:.+]] = llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%[[TABLE]], %{{.+}})
+// CHECK: arith.subf %[[U]], %[[ZF]] : vector<16xf32>
+// CHECK: vector.load %{{.+}} : memref<1x1x32xf32>, vector<16xf32>
+// INT8-LABEL: func.func @asym_table
+func.func @asym_table(%x: tensor<1x24xf32>) -> tensor<1x20xf32> {
+  %w = qnt.constant [dense<-71> : tensor<20x12xi8>, dense<0.1> : tensor<20x1xf32>,
+                     dense<5> : tensor<20x1xi8>]
+      : tensor<20x24xf32, #qnt.uniform<ui4, per_channel(0), scale = f32, asymmetric>>
+  %y = qnt.matmul %x, %w
+      : (tensor<1x24xf32>, tensor<20x24xf32, #qnt.uniform<ui4, per_channel(0), scale = f32, asymmetric>>)
+      -> tensor<1x20xf32>
+  return %y : tensor<1x20xf32>
+}
+
+// -----
+
+// compute=int8 with zero points: signed i4 codes and their zero points
+// (3, 1, ... in group 0, 0 in group 1) take the VNNI bias of 8, and every
+// i32 dot product starts at -zp * sum_k q_k (the activation sums). Groups
+// of at most 4 words are unrolled.
+
+// INT8: memref.global "private" constant @__qnt_cpu_zero_points : memref<1x2x32xi32> = dense<{{\[\[\[}}11, 9, 8, 10, 13,
+// INT8-SAME: [8, 8, 8,
+// INT8-LABEL: func.func @int8_asym
+// INT8: %[[ZP:.+]] = memref.get_global @__qnt_cpu_zero_points
+// INT8: %[[SUMS:.+]] = memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
+// INT8: scf.for %[[G:.+]] = {{.+}} iter_args
+// INT8: %[[Z:.+]] = vector.load %[[ZP]][%{{.+}}, %[[G]], %{{.+}}] : memref<1x2x32xi32>, vector<16xi32>
+// INT8: %[[NZ:.+]] = arith.subi %{{.+}}, %[[Z]] : vector<16xi32>
+// INT8: %[[S:.+]] = memref.load %[[SUMS]][%{{.+}}, %[[G]]] : memref<3x2xi32>
+// INT8: %[[SV:.+]] = vector.broadcast %[[S]] : i32 to vector<16xi32>
+// INT8: %[[START:.+]] = arith.muli %[[SV]], %[[NZ]] : vector<16xi32>
+// The 4 words of a group are unrolled: no word loop.
+// INT8-NOT: scf.for
+// INT8: func.call @__qnt_intrinsic_llvm_x86_avx512_vpdpbusd_512(%[[START]],
+func.func @int8_asym(%x: tensor<3x40xf32>) -> tensor<3x20xf32> {
+  %w = qnt.constant [dense<33> : tensor<20x20xi8>, dense<0.5> : tensor<20x2xf16>,
+                     dense<[[3], [1], [0], [2], [5], [7], [1], [2], [3], [4], [0], [1], [2], [3], [4], [5], [6], [7], [1], [1]]> : tensor<20x1xi8>]
+      : tensor<20x40xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16, asymmetric>>
+  %y = qnt.matmul %x, %w
+      : (tensor<3x40xf32>, tensor<20x40xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16, asymmetric>>)
+      -> tensor<3x20xf32>
+  return %y : tensor<3x20xf32>
+}
