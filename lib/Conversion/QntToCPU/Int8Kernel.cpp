@@ -432,10 +432,9 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   };
   SmallVector<Value> weightScales;
   for (int64_t v = 0; v < vectors; ++v)
-    weightScales.push_back(
-        emitScaleLoad(b, loc, args.weightScales,
-                      ValueRange{tile, group, index(b, v * lanes)},
-                      floatVector));
+    weightScales.push_back(emitScaleLoad(
+        b, loc, args.weightScales, ValueRange{tile, group, index(b, v * lanes)},
+        floatVector));
   SmallVector<Value> result;
   for (int64_t r = 0; r < rows; ++r) {
     Value actScale = memref::LoadOp::create(b, loc, args.activations.scales,

@@ -747,17 +747,17 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   kb.out = memref::AllocOp::create(rewriter, loc, outType,
                                    rewriter.getI64IntegerAttr(64));
   if (int8)
-    kb.int8 = {&layout,
-               kb.lanes,
-               kb.vectorsPerTile,
-               options.vnni,
-               kb.codes,
-               kb.scales,
-               emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
-                                              options.vnni ||
-                                                  layout.hasZeroPoints),
-               kb.zeroPoints,
-               module};
+    kb.int8 = {
+        &layout,
+        kb.lanes,
+        kb.vectorsPerTile,
+        options.vnni,
+        kb.codes,
+        kb.scales,
+        emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
+                                       options.vnni || layout.hasZeroPoints),
+        kb.zeroPoints,
+        module};
   kb.int8.prefetchCodes = kb.prefetchCodes;
 
   emitKernelAndReplace(rewriter, op, constant, kb);
