@@ -349,6 +349,69 @@ static llvm::Expected<uint64_t> getLatencyNs(const qz::LatencyModel &model,
                             double(format.getNumOutliers(rows, cols))));
 }
 
+/// The model sensitivity gain of every layer (AutoQuantizeOptions):
+/// model output error over layer output error, per sample, of one
+/// reference candidate per layer. The reference is the median candidate by
+/// bits (near the budgets worth solving for), else the next cheaper, then
+/// dearer, one whose layer error is not zero; a layer that every candidate
+/// reproduces exactly gets gain 0.
+static FailureOr<std::vector<double>>
+measureLayerGains(ModuleOp module, ArrayRef<Layer> layers,
+                  ArrayRef<qz::CandidateFormat> formats,
+                  const CalibrationResult &calibration,
+                  const AutoQuantizeOptions &options) {
+  std::vector<WeightReplacement> changes;
+  std::vector<double> layerErrors;
+  std::vector<int64_t> measuredLayer;
+  for (auto [index, layer] : llvm::enumerate(layers)) {
+    SmallVector<int64_t> order(formats.size());
+    for (auto [i, slot] : llvm::enumerate(order))
+      slot = int64_t(i);
+    llvm::sort(order, [&](int64_t a, int64_t b) {
+      uint64_t bitsA = formats[a].getStorageBits(layer.rows, layer.cols);
+      uint64_t bitsB = formats[b].getStorageBits(layer.rows, layer.cols);
+      return bitsA != bitsB ? bitsA < bitsB : a < b;
+    });
+    size_t median = (order.size() - 1) / 2;
+    SmallVector<int64_t> tries;
+    for (size_t i = median + 1; i-- > 0;)
+      tries.push_back(order[i]);
+    for (size_t i = median + 1; i < order.size(); ++i)
+      tries.push_back(order[i]);
+    for (int64_t candidate : tries) {
+      // Slices' output errors add up to the layer's.
+      double error = 0.0;
+      for (int64_t s = 0; s < layer.getNumSlices(); ++s)
+        error +=
+            qz::outputError(ArrayRef<float>(layer.weights)
+                                .slice(layer.getSliceBegin(s) * layer.cols,
+                                       layer.getSliceRows(s) * layer.cols),
+                            layer.quantized[candidate][s].dequantized,
+                            layer.getSliceRows(s), layer.cols, layer.hessian);
+      if (!(error > 0))
+        continue;
+      WeightReplacement change;
+      change.layer = layer.stats->name;
+      for (const qz::QuantizedCandidate &q : layer.quantized[candidate])
+        change.weights.insert(change.weights.end(), q.dequantized.begin(),
+                              q.dequantized.end());
+      changes.push_back(std::move(change));
+      layerErrors.push_back(error / double(calibration.numSamples));
+      measuredLayer.push_back(index);
+      break;
+    }
+  }
+  FailureOr<OutputErrorResult> measured = measureOutputErrors(
+      module, changes, options.modelRun, options.sensitivitySamples);
+  if (failed(measured))
+    return failure();
+  std::vector<double> gains(layers.size(), 0.0);
+  for (auto [index, layerError, modelError] :
+       llvm::zip_equal(measuredLayer, layerErrors, measured->errors))
+    gains[index] = modelError / layerError;
+  return gains;
+}
+
 /// "%g" with enough digits for any option value.
 static std::string formatNumber(double v) {
   char buffer[64];
@@ -473,8 +536,8 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
         int64_t begin = layer.getSliceBegin(s), n = layer.getSliceRows(s);
         double error = qz::layerSensitivity(
             options.sensitivity,
-            ArrayRef<float>(layer.weights).slice(begin * layer.cols,
-                                                 n * layer.cols),
+            ArrayRef<float>(layer.weights)
+                .slice(begin * layer.cols, n * layer.cols),
             (*slices)[s].dequantized, n, layer.cols, layer.hessian);
         lists[s].push_back({format.getStorageBits(n, layer.cols), error});
         errors.push_back(error);
@@ -485,6 +548,49 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
     for (qz::CandidateList &list : lists)
       candidates.push_back(std::move(list));
     result.numWeights += uint64_t(layer.rows * layer.cols);
+  }
+
+  // Model sensitivity: one gain per layer scales all its errors, or every
+  // candidate is measured on the model.
+  std::vector<double> gains;
+  if (options.modelSensitivity && options.modelExact) {
+    if (options.sliceRows > 0)
+      return emitError(loc) << "exact model sensitivity scores whole layers; "
+                               "it cannot be combined with row slices";
+    std::vector<WeightReplacement> changes;
+    for (Layer &layer : layers)
+      for (std::vector<qz::QuantizedCandidate> &slices : layer.quantized)
+        changes.push_back({layer.stats->name, slices.front().dequantized});
+    FailureOr<OutputErrorResult> measured = measureOutputErrors(
+        module, changes, options.modelRun, options.sensitivitySamples);
+    if (failed(measured))
+      return failure();
+    // On the scale of the layer errors (summed over the calibration
+    // samples), so the report's gains compare between the modes.
+    size_t pair = 0;
+    for (auto [layer, list] : llvm::zip_equal(layers, candidates)) {
+      for (auto [candidate, errors] : llvm::zip_equal(list, layer.errors)) {
+        errors[0] = measured->errors[pair++] * double(calibration.numSamples);
+        candidate.error = errors[0];
+      }
+      gains.push_back(0.0);
+    }
+  } else if (options.modelSensitivity) {
+    FailureOr<std::vector<double>> measured =
+        measureLayerGains(module, layers, formats, calibration, options);
+    if (failed(measured))
+      return failure();
+    gains = std::move(*measured);
+    size_t unit = 0;
+    for (auto [layer, gain] : llvm::zip_equal(layers, gains)) {
+      for (std::vector<double> &errors : layer.errors)
+        for (double &error : errors)
+          error *= gain;
+      for (int64_t s = 0; s < layer.getNumSlices(); ++s, ++unit)
+        for (auto [candidate, errors] :
+             llvm::zip_equal(candidates[unit], layer.errors))
+          candidate.error = errors[s];
+    }
   }
 
   // Every unit's candidates in the budget's unit: stored bits, bytes or
@@ -585,9 +691,8 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
       int64_t choice = choices[s];
       const qz::QuantizedCandidate &q = layer.quantized[choice][s];
       int64_t begin = layer.getSliceBegin(s), n = layer.getSliceRows(s);
-      ArrayRef<float> weights =
-          ArrayRef<float>(layer.weights).slice(begin * layer.cols,
-                                               n * layer.cols);
+      ArrayRef<float> weights = ArrayRef<float>(layer.weights)
+                                    .slice(begin * layer.cols, n * layer.cols);
       std::vector<float> zeros(weights.size(), 0.0f);
       double total =
           qz::outputError(weights, zeros, n, layer.cols, layer.hessian);
@@ -604,6 +709,15 @@ mlir::qnt::autoQuantizeWeights(ModuleOp module,
       report.bytes = q.format.getStorageBytes(n, layer.cols);
       report.error = layer.errors[choice][s];
       report.relativeError = total > 0 ? report.error / total : -1.0;
+      if (!gains.empty()) {
+        // The layer's own relative output error, and the gain from it to
+        // the model's.
+        double own = qz::outputError(weights, q.dequantized, n, layer.cols,
+                                     layer.hessian);
+        report.relativeError = total > 0 ? own / total : -1.0;
+        report.gain =
+            own > 0 ? report.error / own : gains[&layer - layers.data()];
+      }
       result.layers.push_back(std::move(report));
     }
     if (failed(rewriteLayer(layer, choices)))

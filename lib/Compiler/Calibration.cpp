@@ -11,6 +11,7 @@
 #include "quant/Compiler/Calibration.h"
 #include "quant/Compiler/Compiler.h"
 
+#include "quant/Dialect/Qnt/IR/QntAttrs.h"
 #include "quant/Dialect/Qnt/IR/QntOps.h"
 #include "quant/Runtime/Npy.h"
 #include "quant/Target/ObjectEmitter.h"
@@ -434,6 +435,63 @@ using RunFn = int (*)(const void *const *, void *const *);
 
 constexpr StringLiteral kPrefix = "quant_calibration";
 
+/// A lowered, JIT-compiled model.
+struct JitModel {
+  std::unique_ptr<ExecutionEngine> engine;
+  RunFn run = nullptr;
+  ModelAbi abi;
+};
+
+/// Lowers `copy` (in place) with the compile flow's ABI wrapper and
+/// pipeline and JIT-compiles it for this host.
+FailureOr<JitModel> jitCompile(ModuleOp copy, StringRef entry, bool cpuPipeline,
+                               Location loc) {
+  JitModel jit;
+  FailureOr<ModelAbi> abi = computeModelAbi(copy, entry, kPrefix);
+  if (failed(abi))
+    return failure();
+  jit.abi = *abi;
+  CompileOptions compileOptions;
+  compileOptions.pipeline =
+      cpuPipeline ? PipelineKind::Cpu : PipelineKind::Reference;
+  compileOptions.modelName = kPrefix;
+  if (failed(lowerModelWithAbi(copy, jit.abi, compileOptions)))
+    return emitError(loc) << "calibration: cannot lower the model to run it";
+
+  TargetSpec spec;
+  FailureOr<std::unique_ptr<llvm::TargetMachine>> tm =
+      createTargetMachine(spec, loc);
+  if (failed(tm))
+    return failure();
+  auto buildModule =
+      [&](Operation *op,
+          llvm::LLVMContext &llvmContext) -> std::unique_ptr<llvm::Module> {
+    FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+        translateToLLVMIR(cast<ModuleOp>(op), llvmContext, spec);
+    if (failed(llvmModule))
+      return nullptr;
+    return std::move(*llvmModule);
+  };
+  ExecutionEngineOptions engineOptions;
+  engineOptions.llvmModuleBuilder = buildModule;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(copy, engineOptions, std::move(*tm));
+  if (!engine)
+    return emitError(loc) << "calibration: cannot JIT-compile the model: "
+                          << llvm::toString(engine.takeError());
+  jit.engine = std::move(*engine);
+  jit.engine->initialize();
+  llvm::Expected<void *> symbol = jit.engine->lookup(jit.abi.prefix + "_run");
+  if (!symbol)
+    return emitError(loc) << "calibration: " << jit.abi.prefix
+                          << "_run not found: "
+                          << llvm::toString(symbol.takeError());
+  jit.run = reinterpret_cast<RunFn>(*symbol);
+  return jit;
+}
+
 } // namespace
 
 FailureOr<CalibrationResult>
@@ -513,48 +571,12 @@ mlir::qnt::calibrateModel(ModuleOp module, const CalibrationOptions &options) {
     returnOp->insertOperands(returnOp->getNumOperands(), value);
   }
 
-  FailureOr<ModelAbi> abi = computeModelAbi(*copy, modelAbi->entry, kPrefix);
-  if (failed(abi))
+  FailureOr<JitModel> jit =
+      jitCompile(*copy, modelAbi->entry, options.cpuPipeline, loc);
+  if (failed(jit))
     return failure();
-  CompileOptions compileOptions;
-  compileOptions.pipeline =
-      options.cpuPipeline ? PipelineKind::Cpu : PipelineKind::Reference;
-  compileOptions.modelName = kPrefix;
-  if (failed(lowerModelWithAbi(*copy, *abi, compileOptions)))
-    return emitError(loc) << "calibration: cannot lower the model to run it";
-
-  // JIT the lowered copy for this host.
-  TargetSpec spec;
-  FailureOr<std::unique_ptr<llvm::TargetMachine>> tm =
-      createTargetMachine(spec, loc);
-  if (failed(tm))
-    return failure();
-  std::string translateError;
-  auto buildModule =
-      [&](Operation *op,
-          llvm::LLVMContext &llvmContext) -> std::unique_ptr<llvm::Module> {
-    FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
-        translateToLLVMIR(cast<ModuleOp>(op), llvmContext, spec);
-    if (failed(llvmModule))
-      return nullptr;
-    return std::move(*llvmModule);
-  };
-  ExecutionEngineOptions engineOptions;
-  engineOptions.llvmModuleBuilder = buildModule;
-  engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
-  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
-      ExecutionEngine::create(*copy, engineOptions, std::move(*tm));
-  if (!engine)
-    return emitError(loc) << "calibration: cannot JIT-compile the model: "
-                          << llvm::toString(engine.takeError());
-  (*engine)->initialize();
-  llvm::Expected<void *> symbol = (*engine)->lookup(abi->prefix + "_run");
-  if (!symbol)
-    return emitError(loc) << "calibration: " << abi->prefix
-                          << "_run not found: "
-                          << llvm::toString(symbol.takeError());
-  auto run = reinterpret_cast<RunFn>(*symbol);
+  const ModelAbi *abi = &jit->abi;
+  RunFn run = jit->run;
 
   std::vector<std::vector<uint8_t>> inputs(abi->inputs.size());
   std::vector<std::vector<uint8_t>> outputs;
@@ -665,4 +687,142 @@ LogicalResult mlir::qnt::writeCalibration(const CalibrationResult &result,
     return emitError(loc) << "cannot write '" << path << "'";
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Model output errors of weight replacements
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Replaces the plain weight of layer `change.layer` in `module` by a new
+/// #qnt.plain constant holding `change.weights`.
+LogicalResult replaceWeight(ModuleOp module, const WeightReplacement &change) {
+  MatmulOp target;
+  module.walk([&](MatmulOp op) {
+    auto name = op->getAttrOfType<StringAttr>(kLayerAttrName);
+    if (name && name.getValue() == change.layer)
+      target = op;
+  });
+  if (!target)
+    return emitError(module.getLoc())
+           << "model sensitivity: no qnt.matmul named '" << change.layer << "'";
+  auto plain = target.getWeight().getDefiningOp<ConstantOp>();
+  auto encoding =
+      plain ? dyn_cast<PlainAttr>(plain.getType().getEncoding()) : PlainAttr();
+  if (!encoding || plain.getType().getRank() != 2 ||
+      !encoding.getStorageType().isF32())
+    return target.emitOpError()
+           << "model sensitivity replaces 2-D #qnt.plain f32 weights; layer '"
+           << change.layer << "' has " << target.getWeight().getType();
+  RankedTensorType type = plain.getType();
+  if (int64_t(change.weights.size()) != type.getNumElements())
+    return target.emitOpError()
+           << "model sensitivity: " << change.weights.size()
+           << " replacement values for a weight of " << type.getNumElements();
+  auto partType = RankedTensorType::get(type.getShape(),
+                                        Float32Type::get(module.getContext()));
+  auto values = DenseElementsAttr::get(partType, ArrayRef(change.weights));
+  OpBuilder builder(plain);
+  auto replaced = ConstantOp::create(builder, plain.getLoc(), type,
+                                     builder.getArrayAttr({values}));
+  target->setOperand(1, replaced.getResult());
+  return success();
+}
+
+/// Runs `jit` on `count` samples; returns every float output, widened to
+/// double, sample after sample.
+FailureOr<std::vector<double>> runOutputs(JitModel &jit, SampleSet &samples,
+                                          int64_t count, Location loc) {
+  const ModelAbi &abi = jit.abi;
+  std::vector<std::vector<uint8_t>> inputs(abi.inputs.size());
+  std::vector<std::vector<uint8_t>> outputs;
+  for (const AbiTensor &tensor : abi.outputs)
+    outputs.emplace_back(tensor.getSizeInBytes());
+  SmallVector<const void *> inputPtrs(inputs.size());
+  SmallVector<void *> outputPtrs;
+  for (std::vector<uint8_t> &buffer : outputs)
+    outputPtrs.push_back(buffer.data());
+  std::vector<double> values;
+  for (int64_t sample = 0; sample < count; ++sample) {
+    if (failed(samples.load(sample, inputs)))
+      return failure();
+    for (auto [i, buffer] : llvm::enumerate(inputs))
+      inputPtrs[i] = buffer.data();
+    if (jit.run(inputPtrs.data(), outputPtrs.data()) != 0)
+      return emitError(loc)
+             << "model sensitivity: the model failed on sample " << sample;
+    for (auto [tensor, buffer] : llvm::zip_equal(abi.outputs, outputs)) {
+      int64_t n = tensor.getNumElements();
+      if (tensor.elementType.isF32()) {
+        auto *data = reinterpret_cast<const float *>(buffer.data());
+        values.insert(values.end(), data, data + n);
+      } else if (tensor.elementType.isF64()) {
+        auto *data = reinterpret_cast<const double *>(buffer.data());
+        values.insert(values.end(), data, data + n);
+      }
+    }
+  }
+  return values;
+}
+
+} // namespace
+
+FailureOr<OutputErrorResult> mlir::qnt::measureOutputErrors(
+    ModuleOp module, ArrayRef<WeightReplacement> changes,
+    const CalibrationOptions &options, int64_t maxSamples) {
+  Location loc = module.getLoc();
+  if (maxSamples < 1)
+    return emitError(loc) << "model sensitivity needs at least one sample, got "
+                          << maxSamples;
+  FailureOr<ModelAbi> modelAbi =
+      computeModelAbi(module, options.entry, kPrefix);
+  if (failed(modelAbi))
+    return failure();
+  if (llvm::none_of(modelAbi->outputs, [](const AbiTensor &tensor) {
+        return tensor.elementType.isF32() || tensor.elementType.isF64();
+      }))
+    return emitError(loc) << "model sensitivity compares float outputs, but "
+                             "entry function '"
+                          << modelAbi->entry << "' has none";
+  FailureOr<SampleSet> samples = makeSamples(loc, modelAbi->inputs, options);
+  if (failed(samples))
+    return failure();
+  OutputErrorResult result;
+  result.numSamples = std::min(samples->count, maxSamples);
+  if (result.numSamples == 0)
+    return emitError(loc) << "calibration data '" << samples->source
+                          << "' holds no samples";
+
+  auto runCopy =
+      [&](const WeightReplacement *change) -> FailureOr<std::vector<double>> {
+    OwningOpRef<ModuleOp> copy = module.clone();
+    if (change && failed(replaceWeight(*copy, *change)))
+      return failure();
+    FailureOr<JitModel> jit =
+        jitCompile(*copy, modelAbi->entry, options.cpuPipeline, loc);
+    if (failed(jit))
+      return failure();
+    return runOutputs(*jit, *samples, result.numSamples, loc);
+  };
+  FailureOr<std::vector<double>> reference = runCopy(nullptr);
+  if (failed(reference))
+    return failure();
+  double scale = 1.0 / double(result.numSamples);
+  for (double y : *reference)
+    result.referenceEnergy += y * y * scale;
+  for (const WeightReplacement &change : changes) {
+    FailureOr<std::vector<double>> outputs = runCopy(&change);
+    if (failed(outputs))
+      return failure();
+    double error = 0.0;
+    for (auto [y, yRef] : llvm::zip_equal(*outputs, *reference))
+      error += (y - yRef) * (y - yRef);
+    if (!std::isfinite(error))
+      return emitError(loc) << "model sensitivity: the outputs are not finite "
+                               "with layer '"
+                            << change.layer << "' replaced";
+    result.errors.push_back(error * scale);
+  }
+  return result;
 }

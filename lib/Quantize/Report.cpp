@@ -73,6 +73,11 @@ void quantize::writeLayerTable(llvm::raw_ostream &os,
                    "error", "rel.error"});
   if (latency)
     cells.back().push_back("model us");
+  // The gain column only with model sensitivity.
+  bool gain =
+      llvm::any_of(layers, [](const LayerReport &l) { return l.gain >= 0; });
+  if (gain)
+    cells.back().push_back("gain");
   for (const LayerReport &l : layers) {
     cells.push_back({l.name, l.format, l.method,
                      std::to_string(l.rows) + "x" + std::to_string(l.cols),
@@ -81,6 +86,8 @@ void quantize::writeLayerTable(llvm::raw_ostream &os,
                      l.relativeError < 0 ? "-" : number(l.relativeError)});
     if (latency)
       cells.back().push_back(microseconds(l.latencyUs));
+    if (gain)
+      cells.back().push_back(l.gain < 0 ? "-" : number(l.gain));
   }
   ReportTotals t = computeTotals(layers);
   cells.push_back({"total", "", "", std::to_string(t.weights) + " weights",
@@ -88,6 +95,8 @@ void quantize::writeLayerTable(llvm::raw_ostream &os,
                    std::to_string(t.bytes), number(t.error), ""});
   if (latency)
     cells.back().push_back(microseconds(t.latencyUs));
+  if (gain)
+    cells.back().push_back("");
   printTable(os, cells, 4, true);
 }
 
@@ -160,6 +169,8 @@ quantize::layerReportToJSON(llvm::ArrayRef<LayerReport> layers) {
       o["relative_error"] = l.relativeError;
     if (l.latencyUs >= 0)
       o["latency_us"] = l.latencyUs;
+    if (l.gain >= 0)
+      o["gain"] = l.gain;
     list.push_back(std::move(o));
   }
   ReportTotals t = computeTotals(layers);

@@ -216,9 +216,19 @@ static cl::opt<bool>
 static cl::opt<std::string> sensitivity(
     "sensitivity",
     cl::desc("With a budget: how candidates are scored: output (the layer's "
-             "output error Tr(dW X^T X dW^T), default) or trace (the "
-             "Hessian-trace proxy trace(X^T X) / K * ||dW||^2)"),
+             "output error Tr(dW X^T X dW^T), default), trace (the "
+             "Hessian-trace proxy trace(X^T X) / K * ||dW||^2), model "
+             "(output errors times a per-layer gain measured on the model "
+             "output: one JIT run per layer) or model-exact (every "
+             "candidate measured on the model output: one JIT run per layer "
+             "and candidate; whole layers only; its differences between "
+             "candidates need more --sensitivity-samples, e.g. 256)"),
     cl::init("output"), cl::cat(autoCategory));
+static cl::opt<int64_t> sensitivitySamples(
+    "sensitivity-samples",
+    cl::desc("With --sensitivity=model or model-exact: calibration samples "
+             "the model runs on (the first N)"),
+    cl::init(32), cl::cat(autoCategory));
 static cl::opt<std::string> migrateMethod(
     "migrate",
     cl::desc("With a budget: per-channel scale migration into the producers "
@@ -491,9 +501,20 @@ int main(int argc, char **argv) {
       autoOptions.sensitivity = quantize::SensitivityKind::OutputError;
     else if (sensitivity == "trace")
       autoOptions.sensitivity = quantize::SensitivityKind::TraceProxy;
-    else
-      return fail("--sensitivity must be output or trace, got '" + sensitivity +
-                  "'");
+    else if (sensitivity == "model" || sensitivity == "model-exact") {
+      autoOptions.modelSensitivity = true;
+      autoOptions.modelExact = sensitivity == "model-exact";
+    } else
+      return fail("--sensitivity must be output, trace, model or model-exact, "
+                  "got '" +
+                  sensitivity + "'");
+    if (sensitivitySamples.getNumOccurrences() && !autoOptions.modelSensitivity)
+      return fail("--sensitivity-samples needs --sensitivity=model or "
+                  "model-exact");
+    if (sensitivitySamples < 1)
+      return fail("--sensitivity-samples must be at least 1, got " +
+                  std::to_string(sensitivitySamples));
+    autoOptions.sensitivitySamples = sensitivitySamples;
     if (migrateMethod != "awq" && migrateMethod != "smoothquant" &&
         migrateMethod != "none")
       return fail("--migrate must be awq, smoothquant or none, got '" +
@@ -524,6 +545,9 @@ int main(int argc, char **argv) {
                 "(--budget-bits, --budget-bytes or --budget-latency-us)");
   }
 
+  if (!automatic && sensitivitySamples.getNumOccurrences())
+    return fail("--sensitivity-samples needs --sensitivity=model and a budget "
+                "(--budget-bits, --budget-bytes or --budget-latency-us)");
   if (!automatic && allocation.getNumOccurrences())
     return fail("--allocation needs a budget (--budget-bits, --budget-bytes "
                 "or --budget-latency-us)");
@@ -548,6 +572,11 @@ int main(int argc, char **argv) {
                   "; expected reference or cpu");
     calibration.cpuPipeline = calibrationPipeline == "cpu";
     options.calibration = calibration;
+    // Model sensitivity runs the model on the same samples.
+    if (options.autoQuantize) {
+      options.autoQuantize->modelRun = calibration;
+      options.autoQuantize->modelRun.entry = entry;
+    }
     options.calibrationDumpDir = dumpCalibration;
   }
 

@@ -84,6 +84,22 @@ struct AutoQuantizeOptions {
   bool rewritesChannels() const {
     return rotate || !migrate.empty() || reorder;
   }
+
+  /// Model sensitivity (quant-compile --sensitivity=model): each layer's
+  /// output errors (Tr(dW X^T X dW^T), whatever `sensitivity` says) are
+  /// multiplied by a gain measured on the model: the float model runs on
+  /// the first `sensitivitySamples` samples of `modelRun` with the layer's
+  /// weight replaced by a reference candidate (the median by bits), and
+  /// gain = (model output error per sample) / (layer output error per
+  /// calibration sample) of that candidate. Layer errors then compare
+  /// across layers in units of model output error.
+  bool modelSensitivity = false;
+  int64_t sensitivitySamples = 32;
+  CalibrationOptions modelRun;
+  /// With modelSensitivity (--sensitivity=model-exact): every candidate of
+  /// every layer is measured on the model itself (one JIT compilation per
+  /// pair) instead of scaling layer errors by one gain; whole layers only.
+  bool modelExact = false;
 };
 
 struct AutoQuantizeResult {

@@ -150,6 +150,35 @@ FailureOr<CalibrationResult> calibrateModel(ModuleOp module,
 LogicalResult writeCalibration(const CalibrationResult &result,
                                llvm::StringRef dir, Location loc);
 
+/// One layer's float weights replaced by other values (row-major, the
+/// plain weight's shape), e.g. a quantized candidate's dequantized values.
+struct WeightReplacement {
+  /// The `qnt.layer` name of the qnt.matmul whose plain weight changes.
+  std::string layer;
+  std::vector<float> weights;
+};
+
+/// The model output errors of weight replacements.
+struct OutputErrorResult {
+  /// Samples the model ran on.
+  int64_t numSamples = 0;
+  /// sum over float outputs of y_float^2, averaged over the samples.
+  double referenceEnergy = 0.0;
+  /// Per replacement: sum over float outputs of (y_replaced - y_float)^2,
+  /// averaged over the samples; all other layers stay float.
+  std::vector<double> errors;
+};
+
+/// Runs `module` (float, layers named) as calibrateModel does on the first
+/// `maxSamples` samples of `options`, once as is and once per replacement
+/// with that one layer's weight replaced, and measures how far the entry
+/// function's float results move. Each replacement compiles its own copy
+/// (weights are constants), so this costs one JIT compilation per entry.
+/// The layer must have a 2-D #qnt.plain weight with f32 storage.
+FailureOr<OutputErrorResult>
+measureOutputErrors(ModuleOp module, llvm::ArrayRef<WeightReplacement> changes,
+                    const CalibrationOptions &options, int64_t maxSamples);
+
 } // namespace qnt
 } // namespace mlir
 

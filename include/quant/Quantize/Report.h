@@ -39,6 +39,9 @@ struct LayerReport {
   double error = 0.0, relativeError = -1.0;
   /// Modelled latency of the layer's kernel (< 0: unknown).
   double latencyUs = -1.0;
+  /// Model sensitivity: the factor from the layer's output error to the
+  /// model's (`error` includes it; < 0: not measured).
+  double gain = -1.0;
 
   double getBitsPerWeight() const;
 };

@@ -331,4 +331,32 @@ TEST(Report, SVGMarksSweptPoints) {
   llvm::sys::fs::remove(dir);
 }
 
+TEST(Report, GainColumn) {
+  // No gains: no column, no JSON field.
+  std::vector<LayerReport> layers = sampleLayers();
+  std::string plain;
+  llvm::raw_string_ostream ps(plain);
+  writeLayerTable(ps, layers);
+  EXPECT_EQ(plain.find("gain"), std::string::npos);
+  EXPECT_FALSE((*layerReportToJSON(layers).getAsObject()->getArray("layers"))[0]
+                   .getAsObject()
+                   ->get("gain"));
+
+  // Model sensitivity gains: a column ("-" where not measured) and a field.
+  layers[0].gain = 12.5;
+  std::string table;
+  llvm::raw_string_ostream ts(table);
+  writeLayerTable(ts, layers);
+  llvm::SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(table).trim().split(lines, '\n');
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_TRUE(lines[0].rtrim().ends_with("gain"));
+  EXPECT_TRUE(lines[2].rtrim().ends_with(" 12.5"));
+  EXPECT_TRUE(lines[3].rtrim().ends_with(" -"));
+  llvm::json::Value json = layerReportToJSON(layers);
+  const llvm::json::Array *list = json.getAsObject()->getArray("layers");
+  EXPECT_EQ((*list)[0].getAsObject()->getNumber("gain"), 12.5);
+  EXPECT_FALSE((*list)[1].getAsObject()->get("gain"));
+}
+
 } // namespace
