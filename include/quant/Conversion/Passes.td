@@ -83,7 +83,8 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
            "int8: use AVX-512 VNNI vpdpbusd (false: AVX2 vpmaddubsw + "
            "vpmaddwd)">,
     Option<"prefetchDistance", "prefetch-distance", "int64_t", "-1",
-           "software prefetch distance along the weight codes in bytes "
+           "software prefetch distance along the weight codes (plain weights: "
+           "the weights) in bytes "
            "(0: none, -1: the tuned default of each compute path)">
   ];
   let dependentDialects = [

@@ -113,6 +113,16 @@ SmallVector<Value> mlir::qnt::emitPlainRows(OpBuilder &b, Location loc,
       Value w =
           vector::LoadOp::create(b, loc, loadVector, args.weights,
                                  ValueRange{tile, k, index(b, v * lanes)});
+      // One prefetch per cache line; past the tile's end the address runs
+      // into the next tile, which is what is read next.
+      if (args.prefetchBytes > 0 &&
+          (v * lanes * args.layout->elementBytes) % 64 == 0)
+        memref::PrefetchOp::create(
+            b, loc, args.weights,
+            ValueRange{tile, k,
+                       index(b, v * lanes + args.prefetchBytes /
+                                                args.layout->elementBytes)},
+            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
       if (storage.isF16()) {
         w = arith::ExtFOp::create(b, loc, floatVector, w);
       } else if (storage.isBF16()) {

@@ -600,6 +600,7 @@ static LogicalResult rewritePlainMatmul(RewriterBase &rewriter, MatmulOp op,
                                                         global.getType(),
                                                         global.getSymName()),
                             toBuffer(rewriter, loc, op.getLhs())};
+  plainArgs.prefetchBytes = options.plainPrefetchDistance;
   KernelBuilder kb{loc,
                    layout,
                    m,
@@ -790,6 +791,7 @@ void ConvertQntToCPUPass::runOnOperation() {
   if (prefetchDistance >= 0) {
     options.prefetchDistance = prefetchDistance;
     options.int8PrefetchDistance = prefetchDistance;
+    options.plainPrefetchDistance = prefetchDistance;
   }
   // AVX2 has 16 vector registers (AVX-512 32): 3 x 4 accumulators.
   if (vectorWidth < 16) {

@@ -96,3 +96,24 @@ func.func @int8_asym(%x: tensor<3x40xf32>) -> tensor<3x20xf32> {
       -> tensor<3x20xf32>
   return %y : tensor<3x20xf32>
 }
+
+// -----
+
+// Plain f32 weights: the weight stream is prefetched 2 KB (512 floats)
+// ahead, one prefetch per 64-byte line of a k step (4 vectors of 16 lanes).
+
+// CHECK-LABEL: func.func @plain_prefetch
+// CHECK: %[[PW:.+]] = memref.get_global @__qnt_cpu_plain{{.*}} : memref<1x40x64xf32>
+// CHECK: vector.load %[[PW]][%[[PT:.+]], %[[PK:.+]], %{{.+}}] : memref<1x40x64xf32>, vector<16xf32>
+// CHECK: memref.prefetch %[[PW]][%[[PT]], %[[PK]], %c512], read, locality<3>, data
+// CHECK: memref.prefetch %[[PW]][%[[PT]], %[[PK]], %c528], read, locality<3>, data
+// NOPF-LABEL: func.func @plain_prefetch
+// NOPF-NOT: memref.prefetch
+// NOPF: return
+func.func @plain_prefetch(%x: tensor<1x40xf32>) -> tensor<1x50xf32> {
+  %w = qnt.constant [dense<0.25> : tensor<50x40xf32>]
+      : tensor<50x40xf32, #qnt.plain<f32>>
+  %y = qnt.matmul %x, %w
+      : (tensor<1x40xf32>, tensor<50x40xf32, #qnt.plain<f32>>) -> tensor<1x50xf32>
+  return %y : tensor<1x50xf32>
+}

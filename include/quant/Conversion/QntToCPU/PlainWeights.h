@@ -58,6 +58,8 @@ struct PlainKernelArgs {
   int64_t lanes, vectorsPerTile;
   /// [tiles, K, tileN] weight memref and [M, K] f32 lhs memref.
   Value weights, lhs;
+  /// Software prefetch distance along the weights in bytes (0: none).
+  int64_t prefetchBytes = 0;
 };
 
 /// K elements per block of the GEMM loop order (tile, K block, row block):

@@ -48,6 +48,9 @@ struct CpuKernelOptions {
   /// defaults are the best measured for a cold 4096 x 4096 int4 GEMV.
   int64_t prefetchDistance = 8192;
   int64_t int8PrefetchDistance = 1024;
+  /// The same for plain float weights (one prefetch per cache line): the
+  /// fp32 decoder decode step went from ~9.7 to ~5.9 ms with 2 KB.
+  int64_t plainPrefetchDistance = 2048;
 };
 
 /// Loads a vector of scales from `scales` (f32, or f16 widened to f32).

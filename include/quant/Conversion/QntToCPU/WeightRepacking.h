@@ -77,8 +77,7 @@ FailureOr<RepackedWeight> repackForCpu(UniformAttr encoding,
                                        ArrayRef<ArrayRef<uint8_t>> parts);
 
 /// The f16 bits of `scales` when every one converts to f16 exactly.
-std::optional<std::vector<uint16_t>>
-getExactF16Scales(ArrayRef<float> scales);
+std::optional<std::vector<uint16_t>> getExactF16Scales(ArrayRef<float> scales);
 
 } // namespace qnt
 } // namespace mlir
