@@ -74,12 +74,11 @@ formats=(
   "f32|#qnt.plain<f32>"
 )
 
-# run TAG ENCODING K N: generates, compiles and times one GEMV; prints the
-# chosen statistic of its times in seconds (after the first repetition).
-run() {
-  local tag="$1" enc="$2" k="$3" n="$4"
-  "$python" bench/gen_matmul_bench.py --kind=qnt --encoding="$enc" --m=1 \
-    --k="$k" --n="$n" --reps="$reps" > "$work/$tag.mlir"
+# time_module TAG: compiles and runs $work/TAG.mlir (a timing module of
+# gen_matmul_bench.py); prints the chosen statistic of its times in seconds
+# (after the first repetition).
+time_module() {
+  local tag="$1"
   "$quant_opt" "--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads" \
     --emit-bytecode "$work/$tag.mlir" -o "$work/$tag.mlirbc"
   rm -f "$work/$tag.mlir"
@@ -91,6 +90,14 @@ import statistics, sys
 t = [float(x) for x in sys.stdin.read().split()]
 t = t[1:] if len(t) > 2 else t
 print(min(t) if sys.argv[1] == "min" else statistics.median(t))' "$stat"
+}
+
+# run TAG ENCODING K N: generates and times one GEMV.
+run() {
+  local tag="$1" enc="$2" k="$3" n="$4"
+  "$python" bench/gen_matmul_bench.py --kind=qnt --encoding="$enc" --m=1 \
+    --k="$k" --n="$n" --reps="$reps" > "$work/$tag.mlir"
+  time_module "$tag"
 }
 
 # The sparse part of the dense + outliers candidates ("int4+o1"): a GEMV on
@@ -134,17 +141,7 @@ run_outliers() {
   local k="$1" n="$2" nnz="$3"
   "$python" "$work/gen_outliers.py" bench --k "$k" --n "$n" --nnz "$nnz" \
     --reps "$reps" > "$work/outliers.mlir"
-  "$quant_opt" "--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads" \
-    --emit-bytecode "$work/outliers.mlir" -o "$work/outliers.mlirbc"
-  rm -f "$work/outliers.mlir"
-  "$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
-    --shared-libs="$shared" "$work/outliers.mlirbc" > "$work/outliers.out"
-  rm -f "$work/outliers.mlirbc"
-  awk '/^time/ {print $2}' "$work/outliers.out" | "$python" -c '
-import statistics, sys
-t = [float(x) for x in sys.stdin.read().split()]
-t = t[1:] if len(t) > 2 else t
-print(min(t) if sys.argv[1] == "min" else statistics.median(t))' "$stat"
+  time_module outliers
 }
 
 start=$SECONDS
