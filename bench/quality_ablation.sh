@@ -47,6 +47,8 @@ rtn_bits=4.625
 
 variants=(
   "auto (everything):"
+  "auto --sensitivity=model:--sensitivity=model"
+  "auto --sensitivity=model, 32-row slices:--sensitivity=model --allocation=rows:32"
   "auto --no-reorder:--no-reorder"
   "auto --no-migrate:--no-migrate"
   "auto --migrate=smoothquant:--migrate=smoothquant"
