@@ -624,22 +624,20 @@ std::string CandidateFormat::getEncodingAttr(int64_t rows, int64_t cols) const {
          ">";
 }
 
-uint64_t CandidateFormat::getStorageBits(int64_t rows, int64_t cols) const {
-  uint64_t bits = dense.getStorageBits(rows, cols);
+uint64_t CandidateFormat::getSparseBits(int64_t rows, int64_t cols) const {
   if (!hasOutliers())
-    return bits;
-  return bits + uint64_t(rows + 1) * 32 +
+    return 0;
+  return uint64_t(rows + 1) * 32 +
          uint64_t(getNumOutliers(rows, cols)) *
              (32 + getScaleTypeBits(outlierValueType));
 }
 
+uint64_t CandidateFormat::getStorageBits(int64_t rows, int64_t cols) const {
+  return dense.getStorageBits(rows, cols) + getSparseBits(rows, cols);
+}
+
 uint64_t CandidateFormat::getStorageBytes(int64_t rows, int64_t cols) const {
-  uint64_t bytes = dense.getStorageBytes(rows, cols);
-  if (!hasOutliers())
-    return bytes;
-  return bytes + uint64_t(rows + 1) * 4 +
-         uint64_t(getNumOutliers(rows, cols)) *
-             (4 + getScaleTypeBits(outlierValueType) / 8);
+  return dense.getStorageBytes(rows, cols) + getSparseBits(rows, cols) / 8;
 }
 
 std::vector<std::vector<uint8_t>> QuantizedCandidate::packParts() const {

@@ -271,6 +271,11 @@ struct CandidateFormat {
   uint64_t getStorageBits(int64_t rows, int64_t cols) const;
   /// Bytes of the physical parts.
   uint64_t getStorageBytes(int64_t rows, int64_t cols) const;
+
+private:
+  /// Bits of the CSR part (whole bytes: 32-bit offsets and columns, f16 or
+  /// f32 values); 0 without one.
+  uint64_t getSparseBits(int64_t rows, int64_t cols) const;
 };
 
 /// A [rows, cols] weight quantized to a CandidateFormat.
