@@ -105,6 +105,7 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
                                ? int64_t(options.vectorWidth)
                                : ((avx512 && (!int8 || vnni)) ? 16 : 8);
   cpuOptions.tileN = options.tileN;
+  cpuOptions.prefetchDistance = options.prefetchDistance;
   cpuOptions.compute = options.compute;
   cpuOptions.vnni = vnni;
   addTosaLowering(pm);

@@ -58,6 +58,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "tile-n",
       llvm::cl::desc("Output channels per kernel tile (0: two vectors)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> prefetchDistance{
+      *this, "prefetch-distance",
+      llvm::cl::desc("Software prefetch distance along the weight stream in "
+                     "bytes (0: none, -1: each compute path's default)"),
+      llvm::cl::init(-1)};
   PassOptions::Option<bool> vectorizeLinalg{
       *this, "vectorize-linalg",
       llvm::cl::desc("Tile and vectorize the float linalg ops outside the "

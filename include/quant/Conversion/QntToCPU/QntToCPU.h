@@ -45,9 +45,11 @@ struct CpuKernelOptions {
   /// Software prefetch distance along the code stream, in bytes (0: none),
   /// of the f32 and the int8 path: with a decode between the loads the
   /// out-of-order window alone does not keep enough misses in flight. The
-  /// defaults are the best measured for a cold 4096 x 4096 int4 GEMV.
+  /// defaults are the best measured for a cold 4096 x 4096 int4 GEMV
+  /// compiled ahead of time (int8 g32: 1 KB 0.78-0.85 of the stream
+  /// bandwidth, 4 KB 0.89-0.92; the JIT hid the difference).
   int64_t prefetchDistance = 8192;
-  int64_t int8PrefetchDistance = 1024;
+  int64_t int8PrefetchDistance = 4096;
   /// The same for plain float weights (one prefetch per cache line): the
   /// fp32 decoder decode step went from ~9.7 to ~5.9 ms with 2 KB.
   int64_t plainPrefetchDistance = 2048;
