@@ -13,9 +13,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -34,7 +37,89 @@ std::optional<EmitKind> mlir::qnt::parseEmitKind(StringRef name) {
       .Default(std::nullopt);
 }
 
+std::optional<ComputeKind> mlir::qnt::parseComputeKind(StringRef name) {
+  return llvm::StringSwitch<std::optional<ComputeKind>>(name)
+      .Case("f32", ComputeKind::F32)
+      .Case("int8", ComputeKind::Int8)
+      .Default(std::nullopt);
+}
+
 namespace {
+
+/// The qnt-cpu-pipeline options CompileOptions sets from its own fields,
+/// with what to do instead; they may not come through
+/// CompileOptions::cpuPipelineOptions, which would silently override them.
+std::optional<StringRef> getReservedOptionHint(StringRef key) {
+  return llvm::StringSwitch<std::optional<StringRef>>(key)
+      .Case("cpu", StringRef("use --mcpu"))
+      .Case("features", StringRef("use --mattr"))
+      .Case("threads", StringRef("use --threads"))
+      .Case("compute", StringRef("use --compute"))
+      .Case("emit-c-interface",
+            StringRef("the model ABI always needs the C interface"))
+      .Default(std::nullopt);
+}
+
+/// The CPU pipeline's options for `options`: the target, threads and
+/// compute, then options.cpuPipelineOptions on top, each entry parsed by the
+/// pipeline's own option parser (PassOptions::parseFromString).
+LogicalResult getCpuPipelineOptions(const CompileOptions &options,
+                                    CpuPipelineOptions &pipelineOptions,
+                                    Location loc) {
+  pipelineOptions.cpu =
+      options.target.cpu.empty() ? std::string("host") : options.target.cpu;
+  pipelineOptions.features =
+      options.target.features == "host" ? "" : options.target.features;
+  pipelineOptions.threads = options.threads;
+  pipelineOptions.compute =
+      options.compute == ComputeKind::Int8 ? "int8" : "f32";
+  pipelineOptions.emitCInterface = true;
+
+  // One `key=value` per entry: the tuning options take numbers and booleans,
+  // so no entry needs the quoting or braces of the full pipeline syntax.
+  SmallVector<StringRef> entries;
+  llvm::SplitString(options.cpuPipelineOptions, entries);
+  llvm::StringSet<> seen;
+  for (StringRef entry : entries) {
+    auto [key, value] = entry.split('=');
+    if (std::optional<StringRef> hint = getReservedOptionHint(key))
+      return emitError(loc) << "--cpu-pipeline-options: '" << key
+                            << "' is set by quant-compile itself; " << *hint;
+    if (!seen.insert(key).second)
+      return emitError(loc) << "--cpu-pipeline-options: '" << key
+                            << "' is given more than once";
+    // Unknown names are reported to this stream; bad values by the value's
+    // command-line parser, to stderr, before the error below.
+    std::string unknown;
+    llvm::raw_string_ostream unknownStream(unknown);
+    if (succeeded(pipelineOptions.parseFromString(entry, unknownStream)))
+      continue;
+    if (!unknown.empty())
+      return emitError(loc)
+             << "--cpu-pipeline-options: unknown qnt-cpu-pipeline option '"
+             << key
+             << "'; the tuning options are tile-n, vector-width, "
+                "prefetch-distance and vectorize-linalg";
+    return emitError(loc) << "--cpu-pipeline-options: invalid value '" << value
+                          << "' for option '" << key << "'";
+  }
+  // Negative values the pipeline would otherwise take silently.
+  if (pipelineOptions.tileN < 0)
+    return emitError(loc) << "--cpu-pipeline-options: tile-n must be >= 0 "
+                             "(0: two vectors), got "
+                          << int64_t(pipelineOptions.tileN);
+  if (pipelineOptions.vectorWidth < 0 ||
+      (pipelineOptions.vectorWidth > 0 &&
+       !llvm::isPowerOf2_64(pipelineOptions.vectorWidth)))
+    return emitError(loc) << "--cpu-pipeline-options: vector-width must be 0 "
+                             "(the target's) or a power of two, got "
+                          << int64_t(pipelineOptions.vectorWidth);
+  if (pipelineOptions.prefetchDistance < -1)
+    return emitError(loc) << "--cpu-pipeline-options: prefetch-distance must "
+                             "be >= -1 (-1: the default, 0: none), got "
+                          << int64_t(pipelineOptions.prefetchDistance);
+  return success();
+}
 
 /// A file written under a temporary name next to its destination and moved
 /// there by commit(); destroyed uncommitted, it removes the temporary.
@@ -149,12 +234,9 @@ LogicalResult lowerModule(ModuleOp module, const CompileOptions &options) {
     buildReferencePipeline(pm, pipelineOptions);
   } else {
     CpuPipelineOptions pipelineOptions;
-    pipelineOptions.cpu =
-        options.target.cpu.empty() ? std::string("host") : options.target.cpu;
-    pipelineOptions.features =
-        options.target.features == "host" ? "" : options.target.features;
-    pipelineOptions.threads = options.threads;
-    pipelineOptions.emitCInterface = true;
+    if (failed(
+            getCpuPipelineOptions(options, pipelineOptions, module.getLoc())))
+      return failure();
     buildCpuPipeline(pm, pipelineOptions);
   }
   if (failed(pm.run(module)))
@@ -261,6 +343,17 @@ mlir::qnt::compileModule(ModuleOp module, const CompileOptions &options) {
                           << options.threads;
   if (options.threads > 1 && options.pipeline != PipelineKind::Cpu)
     return emitError(loc) << "threads > 1 needs the cpu pipeline";
+  if (options.pipeline != PipelineKind::Cpu) {
+    if (options.compute != ComputeKind::F32)
+      return emitError(loc) << "int8 compute needs the cpu pipeline";
+    if (!StringRef(options.cpuPipelineOptions).trim().empty())
+      return emitError(loc) << "--cpu-pipeline-options need the cpu pipeline";
+  } else {
+    // Bad pipeline options fail here, before calibration and lowering.
+    CpuPipelineOptions pipelineOptions;
+    if (failed(getCpuPipelineOptions(options, pipelineOptions, loc)))
+      return failure();
+  }
   if (options.emit == EmitKind::Executable &&
       options.executableLinkArgs.empty())
     return emitError(loc) << "no main to link an executable with";

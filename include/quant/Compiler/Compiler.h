@@ -55,6 +55,20 @@ std::optional<EmitKind> parseEmitKind(StringRef name);
 /// Which lowering pipeline compileModule uses.
 enum class PipelineKind { Cpu, Reference };
 
+/// The kernel arithmetic of the CPU pipeline (its `compute` option).
+enum class ComputeKind {
+  /// f32 FMA on the decoded weights: the reference's values up to the
+  /// summation order.
+  F32,
+  /// Activations quantized to int8 per K block at run time, integer dot
+  /// products (AVX-512 VNNI, else AVX2) for 2-, 4- and 8-bit integer
+  /// weights; other weights keep the f32 kernels.
+  Int8,
+};
+
+/// Parses "f32" or "int8".
+std::optional<ComputeKind> parseComputeKind(StringRef name);
+
 /// One tensor argument or result of the model ABI.
 struct AbiTensor {
   std::string name;
@@ -134,6 +148,13 @@ struct CompileOptions {
   TargetSpec target;
   /// Threads that split output channels (CPU pipeline only).
   int64_t threads = 1;
+  /// Kernel arithmetic (CPU pipeline only; int8 needs it).
+  ComputeKind compute = ComputeKind::F32;
+  /// More qnt-cpu-pipeline options in its own syntax ("tile-n=64
+  /// prefetch-distance=8192"; CPU pipeline only). The options the fields
+  /// above set (cpu, features, threads, compute, emit-c-interface) are
+  /// rejected here.
+  std::string cpuPipelineOptions;
   /// Appended to the link of an Executable: the main and its libraries.
   SmallVector<std::string> executableLinkArgs;
   /// Appended to a link when the lowered model uses OpenMP.
