@@ -805,8 +805,8 @@ void ConvertQntToCPUPass::runOnOperation() {
   }
   options.int8 = compute == "int8";
   options.vnni = vnni;
-  if (options.tileN % vectorWidth != 0) {
-    module.emitError() << "tile-n must be a multiple of vector-width ("
+  if (options.tileN <= 0 || options.tileN % vectorWidth != 0) {
+    module.emitError() << "tile-n must be a positive multiple of vector-width ("
                        << int64_t(vectorWidth) << "), got " << options.tileN;
     return signalPassFailure();
   }
