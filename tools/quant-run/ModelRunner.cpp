@@ -2,6 +2,7 @@
 
 #include "ModelRunner.h"
 
+#include "quant/Runtime/Bandwidth.h"
 #include "quant/Runtime/Buffer.h"
 #include "quant/Runtime/Npy.h"
 
@@ -11,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sys/stat.h>
@@ -58,6 +61,7 @@ private:
     return 1;
   }
   int parseArgs(const std::vector<std::string> &args);
+  int bench(const std::function<int()> &runOnce);
   int readMetadata();
   int loadInputs(std::vector<AlignedBuffer> &buffers);
   int stageOutputs(std::vector<std::string> &tempPaths,
@@ -74,6 +78,8 @@ private:
   std::optional<std::string> outputDir;
   std::optional<int> benchRuns;
   std::optional<int> threads;
+  std::optional<uint64_t> flushMb;
+  std::optional<uint64_t> bandwidthBytes;
 
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
@@ -90,6 +96,24 @@ std::optional<int> parsePositive(const std::string &text) {
     return std::nullopt;
   return value;
 }
+
+/// Parses a positive integer that fits in 63 bits, or nullopt.
+std::optional<uint64_t> parsePositiveSize(const std::string &text) {
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  uint64_t value = std::strtoull(text.c_str(), nullptr, 10);
+  if (value < 1)
+    return std::nullopt;
+  return value;
+}
+
+/// Bytes in the --flush-mb unit (as scripts/ort/ort_run.js counts them).
+constexpr uint64_t kBytesPerMb = 1000000;
+
+/// Keeps the sums of untimed reads alive, so they cannot be optimized away.
+volatile uint64_t readSink;
 
 int Runner::parseArgs(const std::vector<std::string> &args) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -111,7 +135,8 @@ int Runner::parseArgs(const std::vector<std::string> &args) {
       return true;
     };
     if (arg == "--input" || arg == "--output-dir" || arg == "--bench" ||
-        arg == "--threads") {
+        arg == "--threads" || arg == "--flush-mb" ||
+        arg == "--bandwidth-bytes") {
       if (!takeValue())
         return fail("option '" + arg + "' needs a value");
     } else {
@@ -130,6 +155,18 @@ int Runner::parseArgs(const std::vector<std::string> &args) {
       benchRuns = parsePositive(value);
       if (!benchRuns)
         return fail("--bench needs a positive run count, got '" + value + "'");
+    } else if (arg == "--flush-mb") {
+      flushMb = parsePositiveSize(value);
+      if (!flushMb ||
+          *flushMb > std::numeric_limits<size_t>::max() / (2 * kBytesPerMb))
+        return fail("--flush-mb needs a positive size in MB, got '" + value +
+                    "'");
+    } else if (arg == "--bandwidth-bytes") {
+      bandwidthBytes = parsePositiveSize(value);
+      if (!bandwidthBytes ||
+          *bandwidthBytes > std::numeric_limits<size_t>::max() / 2)
+        return fail("--bandwidth-bytes needs a positive byte count, got '" +
+                    value + "'");
     } else {
       threads = parsePositive(value);
       if (!threads)
@@ -139,6 +176,12 @@ int Runner::parseArgs(const std::vector<std::string> &args) {
   }
   if (!outputDir && !benchRuns)
     return fail("--output-dir is required (unless --bench is given)");
+  // Both only change what the timed runs measure.
+  if (flushMb && !benchRuns)
+    return fail("--flush-mb needs --bench N (it flushes before timed runs)");
+  if (bandwidthBytes && !benchRuns)
+    return fail("--bandwidth-bytes needs --bench N (it is measured next to "
+                "the timed runs)");
   return 0;
 }
 
@@ -339,29 +382,81 @@ int Runner::run(const std::vector<std::string> &args) {
     return 0;
   };
 
-  if (int rc = runOnce())
-    return rc;
   if (benchRuns) {
-    // The run above was the warm-up.
-    std::vector<double> times;
-    for (int i = 0; i < *benchRuns; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      if (int rc = runOnce())
-        return rc;
-      auto end = std::chrono::steady_clock::now();
-      times.push_back(
-          std::chrono::duration<double, std::milli>(end - start).count());
-    }
-    std::sort(times.begin(), times.end());
-    size_t n = times.size();
-    double median =
-        n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-    std::printf("median_ms %.6f\n", median);
-    std::fflush(stdout);
+    if (int rc = bench(runOnce))
+      return rc;
+  } else if (int rc = runOnce()) {
+    return rc;
   }
   if (!outputDir)
     return 0;
   return writeOutputs(outputBuffers, tempPaths, finalPaths);
+}
+
+/// Times the model's runs (after one warm-up run) and, with
+/// --bandwidth-bytes, a streaming read next to each; with --flush-mb, each
+/// timed thing starts after an untimed flush.
+int Runner::bench(const std::function<int()> &runOnce) {
+  CacheFlusher flusher;
+  if (flushMb) {
+    flusher = CacheFlusher(size_t(*flushMb * kBytesPerMb));
+    if (!flusher)
+      return fail("out of memory for the " + std::to_string(*flushMb) +
+                  " MB --flush-mb buffer");
+  }
+  // Written, so that the stream reads real pages rather than the zero page.
+  AlignedBuffer stream;
+  if (bandwidthBytes) {
+    stream = AlignedBuffer(size_t(*bandwidthBytes), kDefaultAlignment,
+                           /*zeroFill=*/false);
+    if (!stream)
+      return fail("out of memory for the " + std::to_string(*bandwidthBytes) +
+                  "-byte --bandwidth-bytes buffer");
+    std::memset(stream.data(), 0x5a, stream.size());
+  }
+
+  using Clock = std::chrono::steady_clock;
+  auto elapsedMs = [](Clock::time_point start, Clock::time_point end) {
+    return std::chrono::duration<double, std::milli>(end - start).count();
+  };
+  uint64_t sink = 0;
+  if (int rc = runOnce())
+    return rc;
+  if (stream)
+    sink += streamRead(stream.data(), stream.size());
+  std::vector<double> times, streamTimes;
+  for (int i = 0; i < *benchRuns; ++i) {
+    if (flusher)
+      sink += flusher.flush();
+    auto start = Clock::now();
+    if (int rc = runOnce())
+      return rc;
+    times.push_back(elapsedMs(start, Clock::now()));
+    if (!stream)
+      continue;
+    if (flusher)
+      sink += flusher.flush();
+    start = Clock::now();
+    sink += streamRead(stream.data(), stream.size());
+    streamTimes.push_back(elapsedMs(start, Clock::now()));
+  }
+  readSink = sink;
+
+  std::sort(times.begin(), times.end());
+  size_t n = times.size();
+  double median =
+      n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  std::printf("median_ms %.6f\n", median);
+  std::printf("min_ms %.6f\n", times.front());
+  if (stream) {
+    double best = *std::min_element(streamTimes.begin(), streamTimes.end());
+    std::printf("stream_min_ms %.6f\n", best);
+    // A run too short for the clock gives no meaningful rate.
+    double gbps = best > 0 ? double(stream.size()) / (best * 1e6) : 0;
+    std::printf("stream_gbps %.3f\n", gbps);
+  }
+  std::fflush(stdout);
+  return 0;
 }
 
 } // namespace
@@ -370,12 +465,23 @@ std::string mlir::qnt::rt::getRunnerUsage(const std::string &tool,
                                           const std::string &positional) {
   return "usage: " + tool + (positional.empty() ? "" : " " + positional) +
          " --input NAME=FILE.npy ... --output-dir DIR [--bench N] "
-         "[--threads T]\n\n"
+         "[--flush-mb MB]\n    [--bandwidth-bytes B] [--threads T]\n\n"
          "  --input NAME=FILE.npy  an input of the model (every input once)\n"
          "  --output-dir DIR       existing directory; each output is written "
          "as DIR/<name>.npy\n"
          "  --bench N              after one warm-up run, time N runs and "
          "print 'median_ms <ms>'\n"
+         "                         and 'min_ms <ms>'\n"
+         "  --flush-mb MB          with --bench: before every timed run, read "
+         "an MB-megabyte\n"
+         "                         buffer (untimed) so that each starts with "
+         "cold caches\n"
+         "  --bandwidth-bytes B    with --bench: after every timed run "
+         "(flushed the same way),\n"
+         "                         time one streaming read of B bytes; print "
+         "'stream_min_ms <ms>'\n"
+         "                         and 'stream_gbps <B / fastest read>' (the "
+         "core's read bandwidth)\n"
          "  --threads T            threads of the model's thread pool\n";
 }
 

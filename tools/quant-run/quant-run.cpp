@@ -1,7 +1,7 @@
 //===- quant-run.cpp - run a compiled model on .npy files -----------------===//
 //
 // quant-run LIB.so --input NAME=FILE.npy ... --output-dir DIR [--bench N]
-//                  [--threads T]
+//                  [--flush-mb MB] [--bandwidth-bytes B] [--threads T]
 //
 // Loads a library quant-compile built, finds the model ABI through its fixed
 // quant_model_* aliases (docs/ABI.md), checks every input against the
