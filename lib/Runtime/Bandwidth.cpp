@@ -10,6 +10,11 @@
 
 #include <cstring>
 
+#ifdef __linux__
+#include <dlfcn.h>
+#include <link.h>
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define QUANT_STREAM_X86 1
@@ -183,4 +188,65 @@ CacheFlusher::CacheFlusher(size_t bytes)
 
 uint64_t CacheFlusher::flush() const {
   return streamRead(buffer.data(), buffer.size());
+}
+
+#ifdef __linux__
+namespace {
+
+/// What the dl_iterate_phdr callback looks for and finds.
+struct SegmentSearch {
+  const struct link_map *map;
+  bool found = false;
+  std::vector<MemoryRange> segments;
+};
+
+/// Whether `info` describes the object of `map`: its dynamic section is the
+/// one the link map points at (unique per object, unlike the load bias, which
+/// is 0 for every non-PIE executable), or, without one, same bias and name.
+bool isObjectOf(const dl_phdr_info &info, const struct link_map &map) {
+  if (!map.l_ld)
+    return info.dlpi_addr == map.l_addr && info.dlpi_name && map.l_name &&
+           std::strcmp(info.dlpi_name, map.l_name) == 0;
+  for (ElfW(Half) i = 0; i < info.dlpi_phnum; ++i) {
+    const ElfW(Phdr) &header = info.dlpi_phdr[i];
+    if (header.p_type == PT_DYNAMIC &&
+        info.dlpi_addr + header.p_vaddr ==
+            reinterpret_cast<ElfW(Addr)>(map.l_ld))
+      return true;
+  }
+  return false;
+}
+
+int collectSegments(dl_phdr_info *info, size_t, void *data) {
+  auto &search = *static_cast<SegmentSearch *>(data);
+  if (!isObjectOf(*info, *search.map))
+    return 0;
+  search.found = true;
+  for (ElfW(Half) i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr) &header = info->dlpi_phdr[i];
+    if (header.p_type != PT_LOAD || header.p_memsz == 0 ||
+        !(header.p_flags & PF_R) || (header.p_flags & (PF_W | PF_X)))
+      continue;
+    search.segments.push_back(
+        {reinterpret_cast<const void *>(info->dlpi_addr + header.p_vaddr),
+         size_t(header.p_memsz)});
+  }
+  return 1;
+}
+
+} // namespace
+#endif
+
+std::vector<MemoryRange> mlir::qnt::rt::getReadOnlyDataSegments(void *handle) {
+#ifdef __linux__
+  struct link_map *map = nullptr;
+  if (!handle || ::dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map)
+    return {};
+  SegmentSearch search{map};
+  ::dl_iterate_phdr(collectSegments, &search);
+  return search.segments;
+#else
+  (void)handle;
+  return {};
+#endif
 }

@@ -54,5 +54,7 @@ int main(int argc, char **argv) {
   fns.threadSetters.push_back(quant_rt_set_num_threads);
   if (void *omp = ::dlsym(RTLD_DEFAULT, "omp_set_num_threads"))
     fns.threadSetters.push_back(reinterpret_cast<void (*)(int)>(omp));
+  // The model's weights are in this program's own read-only data.
+  fns.objectHandle = ::dlopen(nullptr, RTLD_NOW);
   return runModel(tool, "'" + tool + "'", fns, args);
 }

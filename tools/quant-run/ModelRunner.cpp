@@ -80,6 +80,8 @@ private:
   std::optional<int> threads;
   std::optional<uint64_t> flushMb;
   std::optional<uint64_t> bandwidthBytes;
+  /// --bandwidth-bytes weights: read the model's own read-only data instead.
+  bool streamWeights = false;
 
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
@@ -162,10 +164,15 @@ int Runner::parseArgs(const std::vector<std::string> &args) {
         return fail("--flush-mb needs a positive size in MB, got '" + value +
                     "'");
     } else if (arg == "--bandwidth-bytes") {
+      streamWeights = value == "weights";
+      bandwidthBytes.reset();
+      if (streamWeights)
+        continue;
       bandwidthBytes = parsePositiveSize(value);
       if (!bandwidthBytes ||
           *bandwidthBytes > std::numeric_limits<size_t>::max() / 2)
-        return fail("--bandwidth-bytes needs a positive byte count, got '" +
+        return fail("--bandwidth-bytes needs a positive byte count or "
+                    "'weights', got '" +
                     value + "'");
     } else {
       threads = parsePositive(value);
@@ -179,7 +186,7 @@ int Runner::parseArgs(const std::vector<std::string> &args) {
   // Both only change what the timed runs measure.
   if (flushMb && !benchRuns)
     return fail("--flush-mb needs --bench N (it flushes before timed runs)");
-  if (bandwidthBytes && !benchRuns)
+  if ((bandwidthBytes || streamWeights) && !benchRuns)
     return fail("--bandwidth-bytes needs --bench N (it is measured next to "
                 "the timed runs)");
   return 0;
@@ -397,6 +404,9 @@ int Runner::run(const std::vector<std::string> &args) {
 /// --bandwidth-bytes, a streaming read next to each; with --flush-mb, each
 /// timed thing starts after an untimed flush.
 int Runner::bench(const std::function<int()> &runOnce) {
+  // What the streaming read covers: a fresh buffer, or the model's own
+  // read-only data. The two can read at different rates (which physical
+  // pages back them matters), so the weights are the fair reference.
   CacheFlusher flusher;
   if (flushMb) {
     flusher = CacheFlusher(size_t(*flushMb * kBytesPerMb));
@@ -406,6 +416,7 @@ int Runner::bench(const std::function<int()> &runOnce) {
   }
   // Written, so that the stream reads real pages rather than the zero page.
   AlignedBuffer stream;
+  std::vector<MemoryRange> ranges;
   if (bandwidthBytes) {
     stream = AlignedBuffer(size_t(*bandwidthBytes), kDefaultAlignment,
                            /*zeroFill=*/false);
@@ -413,7 +424,23 @@ int Runner::bench(const std::function<int()> &runOnce) {
       return fail("out of memory for the " + std::to_string(*bandwidthBytes) +
                   "-byte --bandwidth-bytes buffer");
     std::memset(stream.data(), 0x5a, stream.size());
+    ranges.push_back({stream.data(), stream.size()});
+  } else if (streamWeights) {
+    ranges = getReadOnlyDataSegments(fns.objectHandle);
+    if (ranges.empty())
+      return fail("--bandwidth-bytes weights: " + what +
+                  " has no read-only, non-executable segment (where "
+                  "quant-compile puts the weight constants)");
   }
+  size_t streamBytes = 0;
+  for (const MemoryRange &range : ranges)
+    streamBytes += range.size;
+  auto readStream = [&]() {
+    uint64_t sum = 0;
+    for (const MemoryRange &range : ranges)
+      sum += streamRead(range.data, range.size);
+    return sum;
+  };
 
   using Clock = std::chrono::steady_clock;
   auto elapsedMs = [](Clock::time_point start, Clock::time_point end) {
@@ -422,8 +449,7 @@ int Runner::bench(const std::function<int()> &runOnce) {
   uint64_t sink = 0;
   if (int rc = runOnce())
     return rc;
-  if (stream)
-    sink += streamRead(stream.data(), stream.size());
+  sink += readStream();
   std::vector<double> times, streamTimes;
   for (int i = 0; i < *benchRuns; ++i) {
     if (flusher)
@@ -432,12 +458,12 @@ int Runner::bench(const std::function<int()> &runOnce) {
     if (int rc = runOnce())
       return rc;
     times.push_back(elapsedMs(start, Clock::now()));
-    if (!stream)
+    if (ranges.empty())
       continue;
     if (flusher)
       sink += flusher.flush();
     start = Clock::now();
-    sink += streamRead(stream.data(), stream.size());
+    sink += readStream();
     streamTimes.push_back(elapsedMs(start, Clock::now()));
   }
   readSink = sink;
@@ -448,12 +474,13 @@ int Runner::bench(const std::function<int()> &runOnce) {
       n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
   std::printf("median_ms %.6f\n", median);
   std::printf("min_ms %.6f\n", times.front());
-  if (stream) {
+  if (!ranges.empty()) {
     double best = *std::min_element(streamTimes.begin(), streamTimes.end());
     std::printf("stream_min_ms %.6f\n", best);
     // A run too short for the clock gives no meaningful rate.
-    double gbps = best > 0 ? double(stream.size()) / (best * 1e6) : 0;
+    double gbps = best > 0 ? double(streamBytes) / (best * 1e6) : 0;
     std::printf("stream_gbps %.3f\n", gbps);
+    std::printf("stream_bytes %zu\n", streamBytes);
   }
   std::fflush(stdout);
   return 0;
@@ -465,7 +492,7 @@ std::string mlir::qnt::rt::getRunnerUsage(const std::string &tool,
                                           const std::string &positional) {
   return "usage: " + tool + (positional.empty() ? "" : " " + positional) +
          " --input NAME=FILE.npy ... --output-dir DIR [--bench N] "
-         "[--flush-mb MB]\n    [--bandwidth-bytes B] [--threads T]\n\n"
+         "[--flush-mb MB]\n    [--bandwidth-bytes B|weights] [--threads T]\n\n"
          "  --input NAME=FILE.npy  an input of the model (every input once)\n"
          "  --output-dir DIR       existing directory; each output is written "
          "as DIR/<name>.npy\n"
@@ -482,6 +509,11 @@ std::string mlir::qnt::rt::getRunnerUsage(const std::string &tool,
          "'stream_min_ms <ms>'\n"
          "                         and 'stream_gbps <B / fastest read>' (the "
          "core's read bandwidth)\n"
+         "                         and 'stream_bytes <B>'\n"
+         "  --bandwidth-bytes weights\n"
+         "                         the same over the model's own read-only "
+         "data segments (its\n"
+         "                         weight constants); B is their total size\n"
          "  --threads T            threads of the model's thread pool\n";
 }
 

@@ -36,6 +36,10 @@ struct ModelFunctions {
   /// Thread-count setters the model's code observes (quant_rt_*, OpenMP);
   /// --threads calls each, and warns when there is none.
   std::vector<void (*)(int)> threadSetters;
+  /// The dlopen handle of the object holding the model's code and weight
+  /// constants (dlopen(nullptr) for an executable): --bandwidth-bytes weights
+  /// reads its read-only data segments.
+  void *objectHandle = nullptr;
 };
 
 /// The ABI version this runner understands.

@@ -1,7 +1,7 @@
 //===- quant-run.cpp - run a compiled model on .npy files -----------------===//
 //
 // quant-run LIB.so --input NAME=FILE.npy ... --output-dir DIR [--bench N]
-//                  [--flush-mb MB] [--bandwidth-bytes B] [--threads T]
+//                  [--flush-mb MB] [--bandwidth-bytes B|weights] [--threads T]
 //
 // Loads a library quant-compile built, finds the model ABI through its fixed
 // quant_model_* aliases (docs/ABI.md), checks every input against the
@@ -84,6 +84,7 @@ int main(int argc, char **argv) {
   for (const char *setter : {"quant_rt_set_num_threads", "omp_set_num_threads"})
     if (void *symbol = ::dlsym(handle, setter))
       fns.threadSetters.push_back(reinterpret_cast<void (*)(int)>(symbol));
+  fns.objectHandle = handle;
 
   int rc = runModel(kTool, "'" + library + "'", fns, args);
   // The library stays loaded until exit: OpenMP runtimes do not like being

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace mlir {
 namespace qnt {
@@ -63,6 +64,19 @@ public:
 private:
   AlignedBuffer buffer;
 };
+
+/// A mapped, readable range of memory.
+struct MemoryRange {
+  const void *data = nullptr;
+  size_t size = 0;
+};
+
+/// The read-only, non-executable PT_LOAD segments of the loaded ELF object
+/// `handle` (from dlopen; dlopen(nullptr) for the main program), in program
+/// header order: where quant-compile's weight constants (.rodata) live, for
+/// timing a read of the very pages a model reads. Empty if `handle` is null,
+/// not a loaded object, or the object has no such segment.
+std::vector<MemoryRange> getReadOnlyDataSegments(void *handle);
 
 } // namespace rt
 } // namespace qnt

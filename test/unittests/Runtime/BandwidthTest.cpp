@@ -7,9 +7,18 @@
 
 #include <cstdint>
 #include <cstring>
+#include <dlfcn.h>
 #include <vector>
 
 using namespace mlir::qnt::rt;
+
+/// Constant data of this test program, as a model's weights are of its
+/// library: the linker puts it in .rodata.
+extern const uint8_t kKnownConstant[];
+const uint8_t kKnownConstant[64] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+/// Writable data, which no read-only segment holds.
+uint8_t knownMutable[64] = {1};
 
 namespace {
 
@@ -116,6 +125,65 @@ TEST(BandwidthTest, FlushReadsTheWholeWrittenBuffer) {
     EXPECT_EQ(flusher.flush(), referenceSum(data, bytes));
     EXPECT_NE(flusher.flush(), referenceSum(data, bytes - 1));
   }
+}
+
+bool isInRanges(const void *address, const std::vector<MemoryRange> &ranges) {
+  auto p = reinterpret_cast<uintptr_t>(address);
+  for (const MemoryRange &range : ranges) {
+    auto start = reinterpret_cast<uintptr_t>(range.data);
+    if (p >= start && p < start + range.size)
+      return true;
+  }
+  return false;
+}
+
+TEST(BandwidthTest, FindsTheMainProgramsReadOnlyData) {
+  void *self = ::dlopen(nullptr, RTLD_NOW);
+  ASSERT_NE(self, nullptr);
+  std::vector<MemoryRange> ranges = getReadOnlyDataSegments(self);
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_TRUE(isInRanges(kKnownConstant, ranges));
+  EXPECT_TRUE(isInRanges(kKnownConstant + 63, ranges));
+  // Code and writable data are not read-only data.
+  EXPECT_FALSE(
+      isInRanges(reinterpret_cast<const void *>(&referenceSum), ranges));
+  EXPECT_FALSE(isInRanges(knownMutable, ranges));
+  // Every byte is mapped and readable.
+  for (const MemoryRange &range : ranges)
+    EXPECT_EQ(
+        streamRead(range.data, range.size),
+        referenceSum(static_cast<const uint8_t *>(range.data), range.size));
+  ::dlclose(self);
+}
+
+TEST(BandwidthTest, FindsTheSegmentsOfTheObjectAHandleNames) {
+  void *libm = ::dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
+  if (!libm)
+    GTEST_SKIP() << "libm.so.6 not loadable";
+  void *cosine = ::dlsym(libm, "cos");
+  ASSERT_NE(cosine, nullptr);
+  Dl_info expected;
+  ASSERT_NE(::dladdr(cosine, &expected), 0);
+  std::vector<MemoryRange> ranges = getReadOnlyDataSegments(libm);
+  ASSERT_FALSE(ranges.empty());
+  // Every range lies in libm, none in this program.
+  for (const MemoryRange &range : ranges) {
+    Dl_info first, last;
+    ASSERT_NE(::dladdr(range.data, &first), 0);
+    ASSERT_NE(
+        ::dladdr(static_cast<const uint8_t *>(range.data) + range.size - 1,
+                 &last),
+        0);
+    EXPECT_EQ(first.dli_fbase, expected.dli_fbase);
+    EXPECT_EQ(last.dli_fbase, expected.dli_fbase);
+  }
+  EXPECT_FALSE(isInRanges(kKnownConstant, ranges));
+  EXPECT_FALSE(isInRanges(cosine, ranges));
+  ::dlclose(libm);
+}
+
+TEST(BandwidthTest, NoHandleHasNoSegments) {
+  EXPECT_TRUE(getReadOnlyDataSegments(nullptr).empty());
 }
 
 } // namespace
