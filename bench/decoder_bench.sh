@@ -7,11 +7,16 @@
 # Runtime (scripts/ort/ort_run.js) on the same inputs and thread count. Prints
 # the median latencies and ORT / quant (> 1: quant is faster). Two shapes: a
 # decode step (SEQ 1 against a KV cache of PAST tokens) and a short prefill
-# (SEQ 16, no cache). Nothing here asserts timings.
+# (SEQ 16, no cache). Variant int4-i8 is the int4 model compiled with
+# --compute=int8 (activations quantized per block to int8, VNNI dot
+# products) against ONNX Runtime running the same model with every
+# MatMulNBits at accuracy_level 4 (its int8 compute). Nothing here asserts
+# timings.
 #
 #   bench/decoder_bench.sh [build-dir]      (default: build)
 #   env: HIDDEN (2048), HEADS (16), FFN (5632), PAST (128), PREFILL (16),
-#        THREADS (1), REPS (20), VARIANTS ("fp32 int4"), KEEP=1 keeps files,
+#        THREADS (1), REPS (20), VARIANTS ("fp32 int4 int4-i8"), KEEP=1
+#        keeps files,
 #        COMPILE_FLAGS (extra quant-compile flags, e.g. --raise-linear=false),
 #        QUANT_ORT_DIR (default <build-dir>/ort, else build/ort)
 #
@@ -26,7 +31,7 @@ past="${PAST:-128}"
 prefill="${PREFILL:-16}"
 threads="${THREADS:-1}"
 reps="${REPS:-20}"
-variants="${VARIANTS:-fp32 int4}"
+variants="${VARIANTS:-fp32 int4 int4-i8}"
 read -r -a compile_flags <<< "${COMPILE_FLAGS:-}"
 python=/usr/bin/python3
 if [ -z "${QUANT_ORT_DIR:-}" ]; then
@@ -43,16 +48,37 @@ shape() {
   local name="$1" seq="$2" cache="$3" dir="$work/$1"
   mkdir -p "$dir"
   echo "$name: generating (hidden $hidden, heads $heads, ffn $ffn, seq $seq, past $cache)..." >&2
-  "$python" examples/models/gen_decoder.py "$dir" --variants "${variants// /,}" \
+  local models=()
+  for v in $variants; do
+    [[ " ${models[*]} " == *" ${v%-i8} "* ]] || models+=("${v%-i8}")
+  done
+  "$python" examples/models/gen_decoder.py "$dir" --variants "$(IFS=,; echo "${models[*]}")" \
     --hidden "$hidden" --heads "$heads" --ffn "$ffn" --seq "$seq" --past "$cache"
+  if [[ " $variants " == *" int4-i8 "* ]]; then
+    # The same int4 model with ONNX Runtime's int8 compute.
+    "$python" - "$dir/decoder_int4.onnx" "$dir/decoder_int4-i8.onnx" <<'PY'
+import onnx, sys
+model = onnx.load(sys.argv[1])
+for node in model.graph.node:
+    if node.op_type == "MatMulNBits":
+        kept = [a for a in node.attribute if a.name != "accuracy_level"]
+        del node.attribute[:]
+        node.attribute.extend(kept)
+        node.attribute.append(onnx.helper.make_attribute("accuracy_level", 4))
+onnx.save(model, sys.argv[2])
+PY
+  fi
   local inputs=(--input "x=$dir/x.npy")
   if [ "$cache" -gt 0 ]; then
     inputs+=(--input "past_key=$dir/past_key.npy" --input "past_value=$dir/past_value.npy")
   fi
   for v in $variants; do
     echo "$name $v: compiling..." >&2
+    local compute=f32
+    [[ "$v" != *-i8 ]] || compute=int8
     if ! "$build/bin/quant-compile" "$dir/decoder_$v.onnx" -o "$dir/$v.so" \
-        --threads "$threads" "${compile_flags[@]}" > "$dir/$v.log" 2>&1; then
+        --compute "$compute" --threads "$threads" "${compile_flags[@]}" \
+        > "$dir/$v.log" 2>&1; then
       cat "$dir/$v.log" >&2
       exit 1
     fi
@@ -74,8 +100,8 @@ shape "prefill" "$prefill" 0
 
 [ "${KEEP:-0}" != 1 ] || echo "kept: $work" >&2
 echo "decoder block: hidden $hidden, heads $heads, ffn $ffn, threads $threads, median of $reps runs"
-printf '%-8s %-6s %12s %12s %14s\n' shape variant "quant ms" "ORT ms" "ORT / quant"
+printf '%-8s %-8s %12s %12s %14s\n' shape variant "quant ms" "ORT ms" "ORT / quant"
 while read -r name v q o; do
-  printf '%-8s %-6s %12.3f %12.3f %14.2f\n' "$name" "$v" "$q" "$o" \
+  printf '%-8s %-8s %12.3f %12.3f %14.2f\n' "$name" "$v" "$q" "$o" \
     "$(awk -v q="$q" -v o="$o" 'BEGIN {print o / q}')"
 done < "$work/results"

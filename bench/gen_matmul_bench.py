@@ -8,13 +8,16 @@
 #       qnt.matmul -- the generated CPU kernel under --qnt-cpu-pipeline;
 #       '#qnt.plain<f32>' (f16, bf16) is quant's fp32 baseline: the same
 #       kernel generator on unencoded float weights;
+#   --kind=model --encoding=...: the same matmul as a model, the public
+#       function @matmul(x) -> y and nothing else, for quant-compile and
+#       quant-run (bench/matmul_bench.sh times it that way);
 #   --kind=bandwidth --sizes=B1,B2,...: no matmul; streaming f32 sums
 #       (eight vector<16xf32> accumulators) over the first B bytes of one
 #       buffer, the single-thread read bandwidth for working sets of those
 #       sizes (a weight that fits a cache level is read from it, and so is
 #       a buffer of the same size).
 #
-# @main prints one line per repetition: "time <seconds>" ("bw <bytes>
+# For --kind=qnt and bandwidth, @main prints one line per repetition: "time <seconds>" ("bw <bytes>
 # <seconds>" for --kind=bandwidth).
 #
 #===----------------------------------------------------------------------===#
@@ -308,7 +311,8 @@ def timing_main(call, m, k, n, reps, args_decl, weight_bytes, flush):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--kind", choices=["qnt", "bandwidth"], required=True)
+    p.add_argument("--kind", choices=["qnt", "model", "bandwidth"],
+                   required=True)
     p.add_argument("--encoding", default="")
     p.add_argument("--m", type=int, default=1)
     p.add_argument("--k", type=int, default=4096)
@@ -352,13 +356,16 @@ def write_qnt(out, a, parts, blobs):
     wtype = f"tensor<{n}x{k}xf32, {a.encoding}>"
     call = f"""      %y = func.call @kernel(%x) : (tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32>"""
     weight_bytes = sum(len(data) for _, data in blobs)
+    name = "matmul" if a.kind == "model" else "kernel"
+    main = "" if a.kind == "model" else timing_main(
+        call, m, k, n, a.reps, "", weight_bytes, not a.warm)
     out.write(f"""module {{
-  func.func @kernel(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
+  func.func @{name}(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
     %w = qnt.constant [{", ".join(parts)}] : {wtype}
     %y = qnt.matmul %x, %w : (tensor<{m}x{k}xf32>, {wtype}) -> tensor<{m}x{n}xf32>
     return %y : tensor<{m}x{n}xf32>
   }}
-{timing_main(call, m, k, n, a.reps, "", weight_bytes, not a.warm)}
+{main}
 }}
 
 {{-#

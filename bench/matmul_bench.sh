@@ -5,33 +5,38 @@
 # GEMM (M = 16, 128) at K = 4096 with N = 4096 and N = 14336, for quant's
 # fp32 baseline (#qnt.plain<f32>, the same kernel generator on unencoded
 # weights), fp16 weights, int8, int4 group 32 / 128, int2, MXFP4 and
-# ternary, all through `quant-opt --qnt-cpu-pipeline`, timed under
-# mlir-runner -O3. int8 and int4 run through both compute paths: f32 FMA
-# (compute=f32) and int8 activations with VNNI vpdpbusd (compute=int8,
-# rows "-vnni"). Caches are flushed (a 256 MB streaming sum, untimed)
-# before every timed call, as for the layers of a model that does not fit
-# in cache (WARM=1 keeps them warm). Per row: median time, GB/s of weight
-# bytes (codes + scales), GFLOP/s (2 M N K), the single-thread read
-# bandwidth measured in the same process right after the kernel by a
-# streaming sum over a buffer of the weight's size, flushed the same way
-# ("stream"), the ratio to it, the speed-up over quant's fp32 of the same
-# shape and, for int4, the speed-up over ONNX Runtime's
-# com.microsoft MatMulNBits on the same int4 weights (same codes and scales,
-# bench/gen_ort_matmulnbits.py) with the same thread count, at
-# accuracy_level 0 (fp32 compute) and 4 (int8 compute); ORT's caches are
-# flushed the same way (scripts/ort/ort_run.js --flush-mb 256) unless WARM=1,
-# and its time includes the Node binding's per-call overhead. The header
-# also gives the streaming bandwidth over 1 GiB. Nothing here asserts
-# timings.
+# ternary. Every case is a one-matmul model (gen_matmul_bench.py
+# --kind=model) compiled ahead of time the way users deploy it,
+# `quant-compile --emit=so --compute=f32|int8`, and timed by
+# `quant-run --bench`: int8 and int4 run through both compute paths, f32
+# FMA and int8 activations with VNNI vpdpbusd (rows "-vnni"). Caches are
+# flushed (quant-run --flush-mb 1024, untimed) before every timed run, as
+# for the layers of a model that does not fit in cache (WARM=1 keeps them
+# warm). Per row: the time, GB/s of weight bytes (codes + scales), GFLOP/s
+# (2 M N K), the single-thread read bandwidth of the model's own weights
+# measured side by side in the same quant-run process (a streaming read of
+# the library's read-only segments after each timed run, flushed the same
+# way: --bandwidth-bytes weights; the same physical memory, which on a VM
+# can read 20 % faster or slower than a fresh buffer), the ratio to it, the
+# speed-up over quant's fp32 of the same shape and, for int4, the speed-up
+# over ONNX Runtime's com.microsoft MatMulNBits on the same int4 weights
+# (same codes and scales, bench/gen_ort_matmulnbits.py) with the same
+# thread count, at accuracy_level 0 (fp32 compute) and 4 (int8 compute);
+# ORT's caches are flushed the same way (scripts/ort/ort_run.js --flush-mb)
+# unless WARM=1, and its time includes the Node binding's per-call
+# overhead (quant's includes quant-run's call through the model ABI). The
+# header also gives the streaming bandwidth over 1 GiB. Nothing here
+# asserts timings.
 #
 #   bench/matmul_bench.sh [build-dir]      (default: build)
 #   env: REPS (default 10), MS (default "1 16 128"),
 #        SHAPES (KxN list, default "4096x4096 4096x14336"),
 #        CASES (extended regex over case names, default all), THREADS
 #        (default 1), ORT=0 skips ONNX Runtime, QUANT_ORT_DIR (default
-#        build/ort), PIPELINE_EXTRA (more --qnt-cpu-pipeline options),
-#        STAT=min (best repetition instead of the median: on a loaded
-#        machine the median measures the load),
+#        build/ort), PIPELINE_EXTRA (more qnt-cpu-pipeline options, passed
+#        as quant-compile --cpu-pipeline-options),
+#        STAT (min, the default: the best repetition; median: on a loaded
+#        machine the median measures the load), FLUSH_MB (1024),
 #        WARM=1, KEEP=1 keeps the files
 #
 #===----------------------------------------------------------------------===#
@@ -46,25 +51,18 @@ threads="${THREADS:-1}"
 use_ort="${ORT:-1}"
 # Extra --qnt-cpu-pipeline options, e.g. PIPELINE_EXTRA="tile-n=64".
 pipeline_extra="${PIPELINE_EXTRA:-}"
-warm=()
-ort_flush=(--flush-mb 256)
-if [ "${WARM:-0}" = 1 ]; then warm=(--warm); ort_flush=(); fi
-ort_stat=median
-if [ "${STAT:-median}" = min ]; then ort_stat=min; fi
+# One streaming pass of 256 MB leaves part of a 9 MB weight in this
+# machine's last-level cache (its replacement keeps reused lines): 1 GB
+# reads it back at the cold-memory rate.
+flush=(--flush-mb "${FLUSH_MB:-1024}")
+if [ "${WARM:-0}" = 1 ]; then flush=(); fi
+export STAT="${STAT:-min}"
 export QUANT_ORT_DIR="${QUANT_ORT_DIR:-$PWD/build/ort}"
-llvm_bin=/usr/lib/llvm-22/bin
-libs=/usr/lib/llvm-22/lib
-quant_opt="$build/bin/quant-opt"
+quant_compile="$build/bin/quant-compile"
+quant_run="$build/bin/quant-run"
 python="${PYTHON:-/usr/bin/python3}"
 work="$(mktemp -d)"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
-
-shared="$libs/libmlir_runner_utils.so,$libs/libmlir_c_runner_utils.so"
-if [ "$threads" -ne 1 ]; then
-  # Threaded kernels call quant_rt_parallel_for; the runtime runs as many
-  # threads as the machine has cores.
-  shared="$shared,$build/lib/libquant_runtime.so"
-fi
 
 # name | encoding | compute | code bits | scale bits | K group (0: per channel)
 cases=(
@@ -97,27 +95,39 @@ if [ "$use_ort" = 1 ]; then
   done
 fi
 
-# run NAME COMPUTE GEN-ARGS...: generates, compiles and runs one case; the
-# times go to $work/NAME.times. Compiled modules are MLIR bytecode (an fp32
-# weight is hundreds of MB).
+# run NAME COMPUTE GEN-ARGS...: generates, compiles and times one case;
+# quant-run's output goes to $work/NAME.out.
 run() {
   local name="$1" compute="$2"
   shift 2
-  "$python" bench/gen_matmul_bench.py "$@" "${warm[@]}" --reps="$reps" \
-    > "$work/$name.mlir"
-  "$quant_opt" "--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads compute=$compute $pipeline_extra" \
-    --emit-bytecode "$work/$name.mlir" -o "$work/$name.mlirbc"
+  "$python" bench/gen_matmul_bench.py --kind=model "$@" > "$work/$name.mlir"
+  local m
+  m=$(sed -n 's/.*func.func @matmul(%x: tensor<\([0-9]*\)x\([0-9]*\)xf32>.*/\1x\2/p' "$work/$name.mlir")
+  [ -f "$work/x-$m.npy" ] || "$python" -c "
+import numpy as np, sys
+rows, cols = (int(v) for v in sys.argv[2].split('x'))
+np.save(sys.argv[1], np.random.default_rng(0).standard_normal((rows, cols)).astype(np.float32))
+" "$work/x-$m.npy" "$m"
+  if ! "$quant_compile" "$work/$name.mlir" --emit=so --compute="$compute" \
+      --threads="$threads" ${pipeline_extra:+--cpu-pipeline-options="$pipeline_extra"} \
+      -o "$work/$name.so" > "$work/$name.log" 2>&1; then
+    cat "$work/$name.log" >&2
+    return 1
+  fi
   rm -f "$work/$name.mlir"
-  "$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
-    --shared-libs="$shared" "$work/$name.mlirbc" > "$work/$name.out"
-  awk '/^time/ {print $2}' "$work/$name.out" > "$work/$name.times"
-  awk '/^bw/ {print $2, $3}' "$work/$name.out" > "$work/$name.bw"
-  rm -f "$work/$name.mlirbc"
+  "$quant_run" "$work/$name.so" --input "input0=$work/x-$m.npy" \
+    --bench "$reps" --threads "$threads" "${flush[@]}" \
+    --bandwidth-bytes weights > "$work/$name.out"
+  rm -f "$work/$name.so" "$work/$name.h"
 }
-
 start=$SECONDS
-echo "measuring read bandwidth (1 GiB streaming sum)..." >&2
-run bw f32 --kind=bandwidth --sizes=$((1 << 30))
+echo "measuring read bandwidth (1 GiB streaming read)..." >&2
+"$python" bench/gen_matmul_bench.py --kind=model --encoding='#qnt.plain<f32>' \
+  --m=1 --k=64 --n=64 > "$work/bw.mlir"
+"$quant_compile" "$work/bw.mlir" -o "$work/bw.so" > "$work/bw.log" 2>&1
+"$python" -c "import numpy as np; np.save('$work/bw.npy', np.zeros((1, 64), np.float32))"
+"$quant_run" "$work/bw.so" --input "input0=$work/bw.npy" --bench 5 \
+  "${flush[@]}" --bandwidth-bytes $((1 << 30)) > "$work/bw.out"
 
 for shape in $shapes; do
   k="${shape%x*}"
@@ -126,7 +136,7 @@ for shape in $shapes; do
     for c in "${selected[@]}"; do
       IFS='|' read -r name enc compute _ <<< "$c"
       echo "[$((SECONDS - start))s] K=$k N=$n M=$m: $name..." >&2
-      run "$name-$k-$n-$m" "$compute" --kind=qnt --encoding="$enc" \
+      run "$name-$k-$n-$m" "$compute" --encoding="$enc" \
         --m="$m" --k="$k" --n="$n"
     done
     if [ "$want_ort" = 1 ]; then
@@ -139,9 +149,9 @@ for shape in $shapes; do
             --model "$work/$tag.onnx" --input "$work/$tag.npy")
           if node scripts/ort/ort_run.js "$work/$tag.onnx" \
                --input "A=$work/$tag.npy" --threads "$threads" \
-               --bench "$reps" --stat "$ort_stat" "${ort_flush[@]}" \
+               --bench "$reps" --stat "$STAT" "${flush[@]}" \
                > "$work/$tag.out" 2> "$work/$tag.err"; then
-            awk -v stat="${ort_stat}_ms" '$1 == stat {print $2 / 1000}' \
+            awk -v stat="${STAT}_ms" '$1 == stat {print $2}' \
               "$work/$tag.out" > "$work/$tag.times"
           else
             echo "  ORT failed: $(head -c 300 "$work/$tag.err")" >&2
@@ -161,38 +171,42 @@ ms = [int(m) for m in sys.argv[3].split()]
 shapes = [tuple(int(x) for x in s.split("x")) for s in sys.argv[4].split()]
 cases = [c.split("|") for c in sys.argv[5:]]
 
-# STAT=min reports the best repetition instead of the median (on a machine
-# shared with other work the median measures the contention).
-stat = os.environ.get("STAT", "median")
+# STAT=min (the default) reports the best repetition, median the median (on
+# a machine shared with other work the median measures the contention).
+stat = os.environ.get("STAT", "min")
 
-def median_of(values):
-    # The first repetition warms pages and code.
-    values = values[1:] if len(values) > 2 else values
-    return min(values) if stat == "min" else statistics.median(values)
+def field(path, key):
+    """The value of the line "KEY <value>" of a quant-run / ort_run.js
+    output, or None."""
+    if not os.path.exists(path):
+        return None
+    for line in open(path):
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            return float(parts[1])
+    return None
 
 def median(name):
-    path = f"{work}/{name}.times"
-    if not os.path.exists(path):
-        return None
-    times = [float(t) for t in open(path).read().split()]
-    return median_of(times) if times else None
+    """Seconds of a case (quant-run) or of an ORT run (.times, ms)."""
+    t = field(f"{work}/{name}.out", f"{stat}_ms")
+    if t is None and os.path.exists(f"{work}/{name}.times"):
+        values = open(f"{work}/{name}.times").read().split()
+        t = float(values[0]) if values else None
+    return t / 1e3 if t is not None else None
 
 def bandwidth(name):
-    """GB/s of the streaming sums a run printed ("bw <bytes> <seconds>")."""
-    path = f"{work}/{name}.bw"
-    if not os.path.exists(path):
-        return None
-    rows = [l.split() for l in open(path) if l.strip()]
-    if not rows:
-        return None
-    return float(rows[0][0]) / median_of([float(r[1]) for r in rows]) / 1e9
+    """GB/s of the streaming reads quant-run timed next to the case (their
+    best repetition: the machine's bandwidth, not its load)."""
+    return field(f"{work}/{name}.out", "stream_gbps")
 
 print(f"single-thread read bandwidth over 1 GiB: {bandwidth('bw'):.2f} GB/s")
-print(f"times: {stat} over the repetitions (after the first); "
+print(f"times: {stat} over the repetitions (after a warm-up run); "
       f"threads = {threads}; GB/s = weight bytes (codes + scales) / time; "
-      f"stream = read bandwidth over the same bytes (same process, same cache "
-      f"flushing); x fp32 = quant fp32 time / time; x ORT = ORT MatMulNBits "
-      f"time / time (accuracy_level 0 / 4)")
+      f"stream = read bandwidth of the same weights (best of the streaming "
+      f"reads of the model's read-only segments quant-run timed after each "
+      f"run, same cache flushing); "
+      f"x fp32 = quant fp32 time / time; x ORT = ORT MatMulNBits time / time "
+      f"(accuracy_level 0 / 4)")
 header = (f"{'case':<15} {'K':>5} {'N':>6} {'M':>4} {'bits/w':>7} {stat + ' ms':>10} "
           f"{'GB/s (w)':>9} {'GFLOP/s':>8} {'stream':>7} {'/ bw':>6} {'x fp32':>7} "
           f"{'x ORT l0':>9} {'x ORT l4':>9}")

@@ -5,7 +5,9 @@
 // RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma" | FileCheck %s --check-prefix=AVX2
 // RUN: quant-opt %s --qnt-cpu-pipeline="features=+avx2,+fma threads=4" | FileCheck %s --check-prefix=THREADS
 
-// AVX512: llvm.mlir.global private constant @__qnt_cpu_codes{{.*}} : !llvm.array<1 x array<3 x array<2 x array<32 x i32>>>>
+// One tile of 32 channels, 3 groups of 16: 2 code words of 32 lanes, then
+// 32 f16 scales (16 i32) per group.
+// AVX512: llvm.mlir.global private constant @__qnt_cpu_weight{{.*}} : !llvm.array<1 x array<3 x array<80 x i32>>>
 // AVX512-LABEL: llvm.func @gemv
 // AVX512: llvm.load {{.*}} -> vector<16xi32>
 // i4 codes on AVX-512: a logical shift and a vpermps table lookup.
@@ -16,7 +18,7 @@
 // AVX512-NOT: qnt.
 // AVX512-NOT: omp.
 
-// AVX2: llvm.mlir.global private constant @__qnt_cpu_codes{{.*}} : !llvm.array<2 x array<3 x array<2 x array<16 x i32>>>>
+// AVX2: llvm.mlir.global private constant @__qnt_cpu_weight{{.*}} : !llvm.array<2 x array<3 x array<40 x i32>>>
 // AVX2-LABEL: llvm.func @gemv
 // AVX2: llvm.intr.fmuladd({{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 

@@ -36,9 +36,11 @@ def ConvertQntToCPUPass : Pass<"convert-qnt-to-cpu", "::mlir::ModuleOp"> {
         tile, K group and 32-bit word position the words of all channels
         are adjacent, each word holding floor(32 / bits) consecutive codes
         along K (symmetric unsigned codes are re-biased to signed ones).
-        Scales (f16 when f16 holds every one exactly, else f32) and zero
-        points (i32) are tiled the same way; channels past N are padded with
-        zero codes and zero scales;
+        Scales (f16 when f16 holds every one exactly, else f32) follow each
+        group's code words in the same i32 global, so the kernel reads one
+        sequential stream; zero points (i32) are tiled the same way in their
+        own global; channels past N are padded with zero codes and zero
+        scales;
       * the kernel loops over tiles (`scf.forall`), rows, K groups and words;
         one `vector.load` of a word vector yields every lane and each code
         is decoded in registers with shifts, an optional zero point

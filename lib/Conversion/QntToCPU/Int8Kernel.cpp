@@ -334,15 +334,11 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   auto emitWord = [&](OpBuilder &b, Value word, SmallVector<Value> &dots) {
     SmallVector<Value> words;
     for (int64_t v = 0; v < vectors; ++v) {
-      words.push_back(vector::LoadOp::create(
-          b, loc, intVector, args.codes,
-          ValueRange{tile, group, word, index(b, v * lanes)}));
+      words.push_back(args.weight->loadCodes(b, loc, intVector, tile, group,
+                                             word, v * lanes));
       if (args.prefetchCodes > 0)
-        memref::PrefetchOp::create(
-            b, loc, args.codes,
-            ValueRange{tile, group, word,
-                       index(b, v * lanes + args.prefetchCodes / 4)},
-            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+        args.weight->prefetch(b, loc, tile, group, word, v * lanes,
+                              args.prefetchCodes);
     }
     for (int64_t s = 0; s < subWords; ++s) {
       // s8 weights of sub-word s.
@@ -432,9 +428,8 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   };
   SmallVector<Value> weightScales;
   for (int64_t v = 0; v < vectors; ++v)
-    weightScales.push_back(emitScaleLoad(
-        b, loc, args.weightScales, ValueRange{tile, group, index(b, v * lanes)},
-        floatVector));
+    weightScales.push_back(
+        args.weight->loadScales(b, loc, floatVector, tile, group, v * lanes));
   SmallVector<Value> result;
   for (int64_t r = 0; r < rows; ++r) {
     Value actScale = memref::LoadOp::create(b, loc, args.activations.scales,

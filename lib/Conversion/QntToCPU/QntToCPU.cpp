@@ -99,15 +99,49 @@ createGlobal(OpBuilder &b, Location loc, SymbolTable &symbols, StringRef name,
   return global;
 }
 
-Value mlir::qnt::emitScaleLoad(OpBuilder &b, Location loc, Value scales,
-                               ValueRange indices, VectorType floatType) {
-  auto elementType = cast<MemRefType>(scales.getType()).getElementType();
-  if (elementType == floatType.getElementType())
-    return vector::LoadOp::create(b, loc, floatType, scales, indices);
-  Value narrow = vector::LoadOp::create(
-      b, loc, VectorType::get(floatType.getShape(), elementType), scales,
-      indices);
-  return arith::ExtFOp::create(b, loc, floatType, narrow);
+Value WeightStream::loadCodes(OpBuilder &b, Location loc,
+                              VectorType intVector, Value tile, Value group,
+                              Value word, int64_t lane) const {
+  Value offset = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, word,
+                            arith::ConstantIndexOp::create(b, loc, tileN)),
+      arith::ConstantIndexOp::create(b, loc, lane));
+  return vector::LoadOp::create(b, loc, intVector, buffer,
+                                ValueRange{tile, group, offset});
+}
+
+void WeightStream::prefetch(OpBuilder &b, Location loc, Value tile,
+                            Value group, Value word, int64_t lane,
+                            int64_t bytesAhead) const {
+  // Past the group's (or the tile's) end the index runs on into the next
+  // ones: the address is what matters, and a prefetch never faults.
+  Value offset = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, word,
+                            arith::ConstantIndexOp::create(b, loc, tileN)),
+      arith::ConstantIndexOp::create(b, loc, lane + bytesAhead / 4));
+  memref::PrefetchOp::create(b, loc, buffer, ValueRange{tile, group, offset},
+                             /*isWrite=*/false, /*localityHint=*/3,
+                             /*isDataCache=*/true);
+}
+
+Value WeightStream::loadScales(OpBuilder &b, Location loc,
+                               VectorType floatVector, Value tile, Value group,
+                               int64_t lane) const {
+  int64_t lanes = floatVector.getNumElements();
+  int64_t perWord = scaleType.isF16() ? 2 : 1;
+  Value words = vector::LoadOp::create(
+      b, loc, VectorType::get({lanes / perWord}, b.getI32Type()), buffer,
+      ValueRange{tile, group,
+                 arith::ConstantIndexOp::create(b, loc,
+                                                scalesOffset +
+                                                    lane / perWord)});
+  Value scales = vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes}, scaleType), words);
+  if (scaleType.isF16())
+    scales = arith::ExtFOp::create(b, loc, floatVector, scales);
+  return scales;
 }
 
 /// A 16-entry table of the unscaled values of integer codes (before the
@@ -145,7 +179,7 @@ struct KernelBuilder {
   /// do not serialise when few rows share a decode.
   int64_t splits;
   Activation activation;
-  Value codes, scales, zeroPoints, lhs, bias, residual, out;
+  Value zeroPoints, lhs, bias, residual, out;
   VectorType floatVector, intVector;
   /// Set for non-integer codes (NonUniformWeights.h).
   const CodeDecode *codeDecode = nullptr;
@@ -158,6 +192,8 @@ struct KernelBuilder {
   const PlainKernelArgs *plain = nullptr;
   /// Software prefetch distance of the code stream in bytes (0: none).
   int64_t prefetchCodes = 0;
+  /// The codes and scales (not for plain weights).
+  WeightStream weight;
 
   Value index(OpBuilder &b, int64_t v) const {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -198,15 +234,10 @@ struct KernelBuilder {
                 SmallVectorImpl<Value> &partial) const {
     SmallVector<Value> words;
     for (int64_t v = 0; v < vectorsPerTile; ++v) {
-      words.push_back(vector::LoadOp::create(
-          b, loc, intVector, codes,
-          ValueRange{tile, group, word, index(b, v * lanes)}));
+      words.push_back(
+          weight.loadCodes(b, loc, intVector, tile, group, word, v * lanes));
       if (prefetchCodes > 0)
-        memref::PrefetchOp::create(
-            b, loc, codes,
-            ValueRange{tile, group, word,
-                       index(b, v * lanes + prefetchCodes / 4)},
-            /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+        weight.prefetch(b, loc, tile, group, word, v * lanes, prefetchCodes);
     }
     Value wordK = add(b, groupK, mul(b, word, layout.codesPerWord));
     SmallVector<Value> lhsRows;
@@ -252,7 +283,7 @@ struct KernelBuilder {
   SmallVector<Value> emitGroup(OpBuilder &b, Value tile, Value group,
                                int64_t groupLength, Value rowBase, int64_t rows,
                                ValueRange acc) const {
-    if (int8.codes)
+    if (int8.weight)
       return emitInt8Group(b, loc, int8, tile, group, groupLength, rowBase,
                            rows, acc);
     Value groupK = mul(b, group, layout.groupSize);
@@ -289,9 +320,8 @@ struct KernelBuilder {
 
     SmallVector<Value> groupScales;
     for (int64_t v = 0; v < vectorsPerTile; ++v)
-      groupScales.push_back(emitScaleLoad(
-          b, loc, scales, ValueRange{tile, group, index(b, v * lanes)},
-          floatVector));
+      groupScales.push_back(
+          weight.loadScales(b, loc, floatVector, tile, group, v * lanes));
     SmallVector<Value> result;
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t v = 0; v < vectorsPerTile; ++v) {
@@ -610,8 +640,6 @@ static LogicalResult rewritePlainMatmul(RewriterBase &rewriter, MatmulOp op,
                    1,
                    op.getActivation(),
                    Value(),
-                   Value(),
-                   Value(),
                    plainArgs.lhs,
                    toBuffer(rewriter, loc, op.getBias()),
                    toBuffer(rewriter, loc, op.getResidual()),
@@ -674,21 +702,33 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointToStart(module.getBody());
   Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
-  auto codesGlobal =
-      createGlobal<int32_t>(rewriter, loc, symbols, "__qnt_cpu_codes",
-                            layout.getCodesShape(), i32, repacked->codes);
   // Scales that f16 holds exactly are stored as f16: for small groups they
   // are a good part of the bytes read.
-  memref::GlobalOp scalesGlobal;
-  if (std::optional<std::vector<uint16_t>> halves =
-          getExactF16Scales(repacked->scales))
-    scalesGlobal = createGlobal<uint16_t>(
-        rewriter, loc, symbols, "__qnt_cpu_scales", layout.getParamsShape(),
-        rewriter.getF16Type(), *halves);
-  else
-    scalesGlobal =
-        createGlobal<float>(rewriter, loc, symbols, "__qnt_cpu_scales",
-                            layout.getParamsShape(), f32, repacked->scales);
+  std::optional<std::vector<uint16_t>> halves =
+      getExactF16Scales(repacked->scales);
+  WeightStream stream;
+  stream.tileN = layout.tileN;
+  stream.scalesOffset = layout.wordsPerGroup * layout.tileN;
+  stream.scaleType = halves ? Type(rewriter.getF16Type()) : Type(f32);
+  int64_t scaleWords = halves ? layout.tileN / 2 : layout.tileN;
+  int64_t groupWords = stream.scalesOffset + scaleWords;
+  std::vector<int32_t> interleaved(layout.numTiles * layout.numGroups *
+                                   groupWords);
+  for (int64_t g = 0; g < layout.numTiles * layout.numGroups; ++g) {
+    int32_t *out = interleaved.data() + g * groupWords;
+    std::copy_n(repacked->codes.begin() + g * stream.scalesOffset,
+                stream.scalesOffset, out);
+    out += stream.scalesOffset;
+    if (halves)
+      std::memcpy(out, halves->data() + g * layout.tileN,
+                  layout.tileN * sizeof(uint16_t));
+    else
+      std::memcpy(out, repacked->scales.data() + g * layout.tileN,
+                  layout.tileN * sizeof(float));
+  }
+  auto weightGlobal = createGlobal<int32_t>(
+      rewriter, loc, symbols, "__qnt_cpu_weight",
+      {layout.numTiles, layout.numGroups, groupWords}, i32, interleaved);
   memref::GlobalOp zeroPointsGlobal;
   if (layout.hasZeroPoints)
     zeroPointsGlobal = createGlobal<int32_t>(
@@ -716,8 +756,6 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                                     m)),
       1,
       op.getActivation(),
-      getGlobal(codesGlobal),
-      getGlobal(scalesGlobal),
       getGlobal(zeroPointsGlobal),
       toBuffer(rewriter, loc, op.getLhs()),
       toBuffer(rewriter, loc, op.getBias()),
@@ -742,6 +780,8 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     integerTable = getIntegerCodeTable(layout, module);
     kb.uniformTable = &integerTable;
   }
+  stream.buffer = getGlobal(weightGlobal);
+  kb.weight = stream;
   kb.prefetchCodes =
       int8 ? options.int8PrefetchDistance : options.prefetchDistance;
   auto outType = MemRefType::get(resultType.getShape(), f32);
@@ -753,8 +793,7 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
         kb.lanes,
         kb.vectorsPerTile,
         options.vnni,
-        kb.codes,
-        kb.scales,
+        &kb.weight,
         emitInt8ActivationQuantization(rewriter, loc, layout, kb.lhs, m,
                                        options.vnni || layout.hasZeroPoints),
         kb.zeroPoints,

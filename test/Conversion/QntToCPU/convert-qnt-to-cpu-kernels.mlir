@@ -5,19 +5,26 @@
 // AVX-512 (the default 16 lanes), codes of at most 4 bits: one logical
 // shift and one register table lookup (vpermps) per code, no int-to-float
 // conversion; the table holds the signed i4 values of the low 4 index
-// bits. f16 scales stay f16 and widen after the load. The code stream is
-// prefetched 8 KB (2048 i32) ahead, one prefetch per vector load.
+// bits. Each group's 4 code words of 32 lanes are followed by its 32 f16
+// scales (16 i32): one stream [1, 2, 144]. f16 scales widen after the load.
+// The stream is prefetched 8 KB (2048 i32) ahead, one prefetch per vector
+// load.
 
 // CHECK: llvm.func internal @__qnt_cpu_x86_avx512_permvar_sf_512({{.+}}) -> vector<16xf32> attributes {always_inline}
 // CHECK: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
-// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x2x32xf16>
+// CHECK: memref.global "private" constant @__qnt_cpu_weight : memref<1x2x144xi32>
 // CHECK-LABEL: func.func @table
-// CHECK: %[[CODES:.+]] = memref.get_global @__qnt_cpu_codes : memref<1x2x4x32xi32>
+// CHECK: %[[STREAM:.+]] = memref.get_global @__qnt_cpu_weight : memref<1x2x144xi32>
 // CHECK: scf.for %[[G:.+]] = {{.+}} iter_args
 // CHECK: scf.for %[[WI:.+]] = {{.+}} iter_args
-// CHECK: %[[W:.+]] = vector.load %[[CODES]][%[[T:.+]], %[[G]], %[[WI]], %{{.+}}] : memref<1x2x4x32xi32>, vector<16xi32>
-// CHECK: memref.prefetch %[[CODES]][%[[T]], %[[G]], %[[WI]], %c2048], read, locality<3>, data
-// CHECK: memref.prefetch %[[CODES]][%[[T]], %[[G]], %[[WI]], %c2064], read, locality<3>, data
+// CHECK: %[[C32:.+]] = arith.constant 32 : index
+// CHECK: %[[WO:.+]] = arith.muli %[[WI]], %[[C32]] : index
+// CHECK: %[[O0:.+]] = arith.addi %[[WO]], %{{.+}} : index
+// CHECK: %[[W:.+]] = vector.load %[[STREAM]][%[[T:.+]], %[[G]], %[[O0]]] : memref<1x2x144xi32>, vector<16xi32>
+// CHECK: %[[P0:.+]] = arith.addi %{{.+}}, %c2048 : index
+// CHECK: memref.prefetch %[[STREAM]][%[[T]], %[[G]], %[[P0]]], read, locality<3>, data
+// CHECK: %[[P1:.+]] = arith.addi %{{.+}}, %c2064 : index
+// CHECK: memref.prefetch %[[STREAM]][%[[T]], %[[G]], %[[P1]]], read, locality<3>, data
 // CHECK: %[[TABLE:.+]] = arith.constant dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, -8.000000e+00, -7.000000e+00, -6.000000e+00, -5.000000e+00, -4.000000e+00, -3.000000e+00, -2.000000e+00, -1.000000e+00]> : vector<16xf32>
 // CHECK: %[[F0:.+]] = llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%[[TABLE]], %[[W]])
 // CHECK: vector.fma %{{.+}}, %[[F0]], %{{.+}} : vector<16xf32>
@@ -26,8 +33,10 @@
 // CHECK: llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%{{.+}}, %[[I1]])
 // CHECK-NOT: arith.sitofp
 // CHECK: scf.yield
-// CHECK: %[[SH:.+]] = vector.load %{{.+}} : memref<1x2x32xf16>, vector<16xf16>
+// CHECK: %[[SW:.+]] = vector.load %[[STREAM]][%[[T]], %[[G]], %c128{{.*}}] : memref<1x2x144xi32>, vector<8xi32>
+// CHECK: %[[SH:.+]] = vector.bitcast %[[SW]] : vector<8xi32> to vector<16xf16>
 // CHECK: arith.extf %[[SH]] : vector<16xf16> to vector<16xf32>
+// CHECK: vector.load %[[STREAM]][%[[T]], %[[G]], %c136{{.*}}] : memref<1x2x144xi32>, vector<8xi32>
 // NOPF-LABEL: func.func @table
 // NOPF-NOT: memref.prefetch
 // NOPF: return
@@ -44,9 +53,9 @@ func.func @table(%x: tensor<1x64xf32>) -> tensor<1x20xf32> {
 
 // Asymmetric ui4: the table holds 0 .. 15 and the zero points, converted
 // to f32 once per group, are subtracted after the lookup. Scales that f16
-// does not hold exactly (0.1) stay f32.
+// does not hold exactly (0.1) stay f32: 32 i32 after the 3 code words.
 
-// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x1x32xf32>
+// CHECK: memref.global "private" constant @__qnt_cpu_weight : memref<1x1x128xi32>
 // CHECK-LABEL: func.func @asym_table
 // CHECK: %[[ZP:.+]] = memref.get_global @__qnt_cpu_zero_points
 // CHECK: %[[Z:.+]] = vector.load %[[ZP]]{{.+}} : memref<1x1x32xi32>, vector<16xi32>
@@ -54,7 +63,8 @@ func.func @table(%x: tensor<1x64xf32>) -> tensor<1x20xf32> {
 // CHECK: %[[TABLE:.+]] = arith.constant dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01, 1.100000e+01, 1.200000e+01, 1.300000e+01, 1.400000e+01, 1.500000e+01]> : vector<16xf32>
 // CHECK: %[[U:.+]] = llvm.call @__qnt_cpu_x86_avx512_permvar_sf_512(%[[TABLE]], %{{.+}})
 // CHECK: arith.subf %[[U]], %[[ZF]] : vector<16xf32>
-// CHECK: vector.load %{{.+}} : memref<1x1x32xf32>, vector<16xf32>
+// CHECK: %[[SF:.+]] = vector.load %{{.+}}[%{{.+}}, %{{.+}}, %c96{{.*}}] : memref<1x1x128xi32>, vector<16xi32>
+// CHECK: vector.bitcast %[[SF]] : vector<16xi32> to vector<16xf32>
 // INT8-LABEL: func.func @asym_table
 func.func @asym_table(%x: tensor<1x24xf32>) -> tensor<1x20xf32> {
   %w = qnt.constant [dense<-71> : tensor<20x12xi8>, dense<0.1> : tensor<20x1xf32>,

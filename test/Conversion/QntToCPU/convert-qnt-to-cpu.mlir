@@ -4,14 +4,14 @@
 // Layout: i4 codes 1..7, -1 of row 0 (bytes 0x21 0x43 0x65 0xF7) become one
 // i32 word per lane, code j in bits [4j, 4j + 4): 0xF7654321; lanes past
 // N = 2 are zero codes with zero scales. Scales that f16 holds exactly are
-// stored as f16.
+// stored as f16, two per i32 after the group's code words (0.5 = 0x3800,
+// 2.0 = 0x4000: 0x40003800 = 1073756160).
 
-// TILE4: memref.global "private" constant @__qnt_cpu_codes : memref<1x1x1x4xi32> = dense<{{\[\[\[\[}}-144358623, 0, 0, 0]]]]> {alignment = 64 : i64}
-// TILE4: memref.global "private" constant @__qnt_cpu_scales : memref<1x1x4xf16> = dense<{{\[\[\[}}5.000000e-01, 2.000000e+00, 0.000000e+00, 0.000000e+00]]]>
+// TILE4: memref.global "private" constant @__qnt_cpu_weight : memref<1x1x6xi32> = dense<{{\[\[\[}}-144358623, 0, 0, 0, 1073756160, 0]]]> {alignment = 64 : i64}
 // TILE4-LABEL: func.func @layout
 // TILE4-NOT: qnt.
 // TILE4: scf.forall (%[[T:.+]]) in (1)
-// TILE4: %[[W:.+]] = vector.load %{{.+}}[%[[T]], %{{.+}}, %{{.+}}, %{{.+}}] : memref<1x1x1x4xi32>, vector<4xi32>
+// TILE4: %[[W:.+]] = vector.load %{{.+}}[%[[T]], %{{.+}}, %{{.+}}] : memref<1x1x6xi32>, vector<4xi32>
 // Code 0: (w << 28) >> 28 (arithmetic), then to f32.
 // TILE4: %[[C28:.+]] = arith.constant dense<28> : vector<4xi32>
 // TILE4: %[[S0:.+]] = arith.shli %[[W]], %[[C28]] : vector<4xi32>
@@ -23,7 +23,8 @@
 // The top code needs no left shift.
 // TILE4: arith.shrsi %[[W]], %{{.+}} : vector<4xi32>
 // The group sum is scaled once.
-// TILE4: %[[SH:.+]] = vector.load %{{.+}} : memref<1x1x4xf16>, vector<4xf16>
+// TILE4: %[[SW:.+]] = vector.load %{{.+}}[%{{.+}}, %{{.+}}, %c4{{.*}}] : memref<1x1x6xi32>, vector<2xi32>
+// TILE4: %[[SH:.+]] = vector.bitcast %[[SW]] : vector<2xi32> to vector<4xf16>
 // TILE4: %[[SC:.+]] = arith.extf %[[SH]] : vector<4xf16> to vector<4xf32>
 // TILE4: vector.fma %{{.+}}, %[[SC]], %{{.+}} : vector<4xf32>
 // TILE4: vector.transfer_write %{{.+}}, %[[OUT:.+]][%{{.+}}, %{{.+}}] : vector<4xf32>, memref<1x2xf32>
@@ -43,7 +44,8 @@ func.func @layout(%x: tensor<1x8xf32>) -> tensor<1x2xf32> {
 // Symmetric unsigned codes are re-biased to signed ones: ui2 codes 0, 1, 2,
 // 3 (byte 0xE4) minus 2 are -2, -1, 0, 1, stored as 2, 3, 0, 1 (0x4E).
 
-// TILE4: memref.global "private" constant @__qnt_cpu_codes : memref<1x1x1x4xi32> = dense<{{\[\[\[\[}}1313754702, 0, 0, 0]]]]>
+// The f32 scale 1.0 is exact in f16 (0x3C00 = 15360).
+// TILE4: memref.global "private" constant @__qnt_cpu_weight : memref<1x1x6xi32> = dense<{{\[\[\[}}1313754702, 0, 0, 0, 15360, 0]]]>
 // TILE4-LABEL: func.func @rebias
 // TILE4: arith.shrsi
 // TILE4-NOT: arith.shrui
@@ -63,15 +65,14 @@ func.func @rebias(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
 // Asymmetric ui4, groups of 8 along K = 12 (one full group, then a partial
 // group of 4), M = 6 in one block of 4 rows and a tail of 2. The default tile
 // is two vectors (8 channels). Codes are 0xB9 bytes; zero points (3, 2),
-// (1, 0), (0, 0); f16 scales stay f16.
+// (1, 0), (0, 0); f16 scales stay f16: group 0 (1.0, 0.5), (4.0, 0) are
+// 0x38003C00, 0x4400; group 1 (2.0, 0.25), (8.0, 0) 0x34004000, 0x4800.
 
-// CHECK: memref.global "private" constant @__qnt_cpu_codes : memref<1x2x1x8xi32> = dense<{{\[\[\[\[}}-1179010631, -1179010631, -1179010631, 0, 0, 0, 0, 0]], {{\[\[}}47545, 47545, 47545, 0, 0, 0, 0, 0]]]]>
-// CHECK: memref.global "private" constant @__qnt_cpu_scales : memref<1x2x8xf16> = dense<{{\[\[\[}}1.000000e+00, 5.000000e-01, 4.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [2.000000e+00, 2.500000e-01, 8.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]>
+// CHECK: memref.global "private" constant @__qnt_cpu_weight : memref<1x2x12xi32> = dense<{{\[\[\[}}-1179010631, -1179010631, -1179010631, 0, 0, 0, 0, 0, 939539456, 17408, 0, 0], [47545, 47545, 47545, 0, 0, 0, 0, 0, 872431616, 18432, 0, 0]]]>
 // CHECK: memref.global "private" constant @__qnt_cpu_zero_points : memref<1x2x8xi32> = dense<{{\[\[\[}}3, 1, 0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0]]]>
 // CHECK-LABEL: func.func @asym
 // CHECK-SAME: (%[[X:.+]]: tensor<6x12xf32>, %[[B:.+]]: tensor<3xf32>, %[[R:.+]]: tensor<6x3xf32>)
-// CHECK-DAG: %[[CODES:.+]] = memref.get_global @__qnt_cpu_codes
-// CHECK-DAG: %[[SCALES:.+]] = memref.get_global @__qnt_cpu_scales
+// CHECK-DAG: %[[WEIGHT:.+]] = memref.get_global @__qnt_cpu_weight
 // CHECK-DAG: %[[ZP:.+]] = memref.get_global @__qnt_cpu_zero_points
 // CHECK-DAG: %[[XB:.+]] = bufferization.to_buffer %[[X]] read_only
 // CHECK-DAG: %[[BB:.+]] = bufferization.to_buffer %[[B]] read_only
@@ -83,7 +84,7 @@ func.func @rebias(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
 // CHECK: scf.for %[[G:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args
 // CHECK: %[[Z0:.+]] = vector.load %[[ZP]][%[[T]], %[[G]], %{{.+}}] : memref<1x2x8xi32>, vector<4xi32>
 // CHECK: scf.for %[[WI:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args
-// CHECK: %[[W0:.+]] = vector.load %[[CODES]][%[[T]], %[[G]], %[[WI]], %{{.+}}] : memref<1x2x1x8xi32>, vector<4xi32>
+// CHECK: %[[W0:.+]] = vector.load %[[WEIGHT]][%[[T]], %[[G]], %{{.+}}] : memref<1x2x12xi32>, vector<4xi32>
 // CHECK: %[[SH:.+]] = arith.shli %[[W0]]
 // CHECK: %[[U:.+]] = arith.shrui %[[SH]]
 // CHECK: %[[D:.+]] = arith.subi %[[U]], %[[Z0]] : vector<4xi32>
@@ -91,11 +92,12 @@ func.func @rebias(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
 // CHECK: memref.load %[[XB]]
 // CHECK: vector.fma
 // CHECK: scf.yield
-// CHECK: %[[SH:.+]] = vector.load %[[SCALES]][%[[T]], %[[G]], %{{.+}}] : memref<1x2x8xf16>, vector<4xf16>
+// CHECK: %[[SW:.+]] = vector.load %[[WEIGHT]][%[[T]], %[[G]], %c8{{.*}}] : memref<1x2x12xi32>, vector<2xi32>
+// CHECK: %[[SH:.+]] = vector.bitcast %[[SW]] : vector<2xi32> to vector<4xf16>
 // CHECK: arith.extf %[[SH]] : vector<4xf16> to vector<4xf32>
 // CHECK: scf.yield
 // The partial group: no word loop.
-// CHECK: vector.load %[[CODES]]
+// CHECK: vector.load %[[WEIGHT]]
 // CHECK-NOT: scf.for
 // Epilogue: bias, relu, residual, masked store.
 // CHECK: vector.transfer_read %[[BB]]

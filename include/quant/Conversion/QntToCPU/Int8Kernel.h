@@ -71,11 +71,14 @@ Int8Activations emitInt8ActivationQuantization(OpBuilder &b, Location loc,
                                                bool withSums);
 
 /// Operands of one K group of the int8 kernel.
+struct WeightStream;
+
 struct Int8GroupArgs {
   const RepackedLayout *layout;
   int64_t lanes, vectorsPerTile;
   bool vnni;
-  Value codes, weightScales;
+  /// Null while the f32 path is used.
+  const WeightStream *weight = nullptr;
   Int8Activations activations;
   /// [T, G, tileN] i32 zero points (after the VNNI bias), or null.
   Value zeroPoints;

@@ -55,9 +55,29 @@ struct CpuKernelOptions {
   int64_t plainPrefetchDistance = 2048;
 };
 
-/// Loads a vector of scales from `scales` (f32, or f16 widened to f32).
-Value emitScaleLoad(OpBuilder &b, Location loc, Value scales,
-                    ValueRange indices, VectorType floatType);
+/// The repacked codes and scales interleaved in one i32 global
+/// [T, G, W * tileN + scale words]: each group's W code words of tileN
+/// lanes, then its tileN scales (f16 pairs or f32 bits). A kernel then reads
+/// one sequential stream: a second stream for the scales cost 5-8 % of a
+/// cold int4 group-32 GEMV.
+struct WeightStream {
+  Value buffer;
+  int64_t tileN = 0;
+  /// Where a group's scales start: W * tileN.
+  int64_t scalesOffset = 0;
+  /// f16 or f32.
+  Type scaleType;
+
+  /// One word of `lanes` channels starting at channel `lane`.
+  Value loadCodes(OpBuilder &b, Location loc, VectorType intVector, Value tile,
+                  Value group, Value word, int64_t lane) const;
+  /// Prefetches the stream `bytesAhead` bytes past that word.
+  void prefetch(OpBuilder &b, Location loc, Value tile, Value group,
+                Value word, int64_t lane, int64_t bytesAhead) const;
+  /// The group's scales of channels [lane, lane + lanes), widened to f32.
+  Value loadScales(OpBuilder &b, Location loc, VectorType floatVector,
+                   Value tile, Value group, int64_t lane) const;
+};
 
 /// Whether `op` can become a generated CPU kernel; if not, `reason` says why.
 bool isSupportedByCpuKernel(MatmulOp op, std::string &reason);
