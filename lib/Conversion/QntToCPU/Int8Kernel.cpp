@@ -428,8 +428,8 @@ SmallVector<Value> mlir::qnt::emitInt8Group(OpBuilder &b, Location loc,
   };
   SmallVector<Value> weightScales;
   for (int64_t v = 0; v < vectors; ++v)
-    weightScales.push_back(
-        args.weight->loadScales(b, loc, floatVector, tile, group, v * lanes));
+    weightScales.push_back(args.weight->loadScales(
+        b, loc, floatVector, tile, group, v * lanes, args.prefetchCodes));
   SmallVector<Value> result;
   for (int64_t r = 0; r < rows; ++r) {
     Value actScale = memref::LoadOp::create(b, loc, args.activations.scales,

@@ -128,15 +128,22 @@ void WeightStream::prefetch(OpBuilder &b, Location loc, Value tile,
 
 Value WeightStream::loadScales(OpBuilder &b, Location loc,
                                VectorType floatVector, Value tile, Value group,
-                               int64_t lane) const {
+                               int64_t lane, int64_t bytesAhead) const {
   int64_t lanes = floatVector.getNumElements();
   int64_t perWord = scaleType.isF16() ? 2 : 1;
+  int64_t offset = scalesOffset + lane / perWord;
   Value words = vector::LoadOp::create(
       b, loc, VectorType::get({lanes / perWord}, b.getI32Type()), buffer,
-      ValueRange{tile, group,
-                 arith::ConstantIndexOp::create(b, loc,
-                                                scalesOffset +
-                                                    lane / perWord)});
+      ValueRange{tile, group, arith::ConstantIndexOp::create(b, loc, offset)});
+  // Groups are whole cache lines when the scales are (tileN f16 or f32 is a
+  // multiple of 64 bytes); one prefetch per 16 words.
+  if (bytesAhead > 0 && (lane / perWord) % 16 == 0)
+    memref::PrefetchOp::create(
+        b, loc, buffer,
+        ValueRange{tile, group,
+                   arith::ConstantIndexOp::create(b, loc,
+                                                  offset + bytesAhead / 4)},
+        /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
   Value scales = vector::BitCastOp::create(
       b, loc, VectorType::get({lanes}, scaleType), words);
   if (scaleType.isF16())
@@ -320,8 +327,8 @@ struct KernelBuilder {
 
     SmallVector<Value> groupScales;
     for (int64_t v = 0; v < vectorsPerTile; ++v)
-      groupScales.push_back(
-          weight.loadScales(b, loc, floatVector, tile, group, v * lanes));
+      groupScales.push_back(weight.loadScales(b, loc, floatVector, tile,
+                                              group, v * lanes, prefetchCodes));
     SmallVector<Value> result;
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t v = 0; v < vectorsPerTile; ++v) {

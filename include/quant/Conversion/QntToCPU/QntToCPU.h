@@ -74,9 +74,12 @@ struct WeightStream {
   /// Prefetches the stream `bytesAhead` bytes past that word.
   void prefetch(OpBuilder &b, Location loc, Value tile, Value group,
                 Value word, int64_t lane, int64_t bytesAhead) const;
-  /// The group's scales of channels [lane, lane + lanes), widened to f32.
+  /// The group's scales of channels [lane, lane + lanes), widened to f32;
+  /// with `bytesAhead` > 0 the stream that far past them is prefetched once
+  /// per cache line (the code prefetches skip the scales' lines).
   Value loadScales(OpBuilder &b, Location loc, VectorType floatVector,
-                   Value tile, Value group, int64_t lane) const;
+                   Value tile, Value group, int64_t lane,
+                   int64_t bytesAhead = 0) const;
 };
 
 /// Whether `op` can become a generated CPU kernel; if not, `reason` says why.
