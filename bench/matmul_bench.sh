@@ -58,6 +58,8 @@ flush=(--flush-mb "${FLUSH_MB:-1024}")
 if [ "${WARM:-0}" = 1 ]; then flush=(); fi
 export STAT="${STAT:-min}"
 export QUANT_ORT_DIR="${QUANT_ORT_DIR:-$PWD/build/ort}"
+run_threads=()
+[ "$threads" -eq 1 ] || run_threads=(--threads "$threads")
 quant_compile="$build/bin/quant-compile"
 quant_run="$build/bin/quant-run"
 python="${PYTHON:-/usr/bin/python3}"
@@ -116,7 +118,7 @@ np.save(sys.argv[1], np.random.default_rng(0).standard_normal((rows, cols)).asty
   fi
   rm -f "$work/$name.mlir"
   "$quant_run" "$work/$name.so" --input "input0=$work/x-$m.npy" \
-    --bench "$reps" --threads "$threads" "${flush[@]}" \
+    --bench "$reps" "${run_threads[@]}" "${flush[@]}" \
     --bandwidth-bytes weights > "$work/$name.out"
   rm -f "$work/$name.so" "$work/$name.h"
 }
