@@ -4,9 +4,9 @@
 // #qnt.uniform tensor becomes
 //
 //   * memref.globals holding the weight repacked at compile time
-//     (WeightRepacking.h): i32 code words [tiles, groups, words, tileN],
-//     scales (f16 when exact, else f32) and i32 zero points
-//     [tiles, groups, tileN];
+//     (WeightRepacking.h): one i32 stream [tiles, groups, words * tileN +
+//     scale words], each group's code words followed by its scales (f16
+//     when exact, else f32), and i32 zero points [tiles, groups, tileN];
 //   * a kernel on memrefs:
 //
 //       scf.forall tile                          (output channels)
@@ -15,8 +15,9 @@
 //           scf.for group                        (K groups)
 //             part[R][V][S] = 0                  (S split accumulators)
 //             scf.for word
-//               w[v] = vector.load codes[tile, group, word, v * lanes]
-//               prefetch codes a few KB ahead
+//               w[v] = vector.load stream[tile, group, word * tileN +
+//                                         v * lanes]
+//               prefetch the stream a few KB ahead
 //               for code j (unrolled)
 //                 q = (w[v] << (32 - bits * (j + 1))) >> (32 - bits)
 //                 f = sitofp(q - zero_point)
@@ -686,13 +687,23 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
                               partBytes[0]);
   }
   SmallVector<ArrayRef<uint8_t>> partRefs(partBytes.begin(), partBytes.end());
+  int64_t tileN = options.tileN;
+  int64_t gemvTileN = options.int8GemvTileVectors * options.vectorWidth;
+  if (!options.tileNGiven && options.int8 && encoding &&
+      cast<RankedTensorType>(op.getResult().getType()).getShape()[0] == 1 &&
+      weightType.getShape()[0] >= 4 * gemvTileN) {
+    std::string reason;
+    if (canUseInt8Kernel(
+            getRepackedLayout(encoding, weightType.getShape(), gemvTileN),
+            options.vectorWidth, options.vnni, reason))
+      tileN = gemvTileN;
+  }
   CodeDecode codeDecode;
   FailureOr<RepackedWeight> repacked =
-      encoding ? repackForCpu(encoding, weightType.getShape(), options.tileN,
-                              partRefs)
+      encoding ? repackForCpu(encoding, weightType.getShape(), tileN, partRefs)
                : repackNonUniformForCpu(weightType.getEncoding(),
-                                        weightType.getShape(), options.tileN,
-                                        partRefs, codeDecode);
+                                        weightType.getShape(), tileN, partRefs,
+                                        codeDecode);
   if (failed(repacked))
     return rewriter.notifyMatchFailure(op, "weight parts have wrong sizes");
   const RepackedLayout &layout = repacked->layout;
@@ -757,7 +768,7 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
       layout,
       m,
       options.vectorWidth,
-      options.tileN / options.vectorWidth,
+      tileN / options.vectorWidth,
       std::max<int64_t>(1, std::min(int8 && options.vnni ? options.int8RowBlock
                                                          : options.rowBlock,
                                     m)),
@@ -833,6 +844,7 @@ void ConvertQntToCPUPass::runOnOperation() {
   CpuKernelOptions options;
   options.vectorWidth = vectorWidth;
   options.tileN = tileN == 0 ? 2 * vectorWidth : int64_t(tileN);
+  options.tileNGiven = tileN != 0;
   options.rowBlock = int64_t(rowBlock);
   if (prefetchDistance >= 0) {
     options.prefetchDistance = prefetchDistance;
