@@ -688,10 +688,12 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   }
   SmallVector<ArrayRef<uint8_t>> partRefs(partBytes.begin(), partBytes.end());
   int64_t tileN = options.tileN;
-  int64_t gemvTileN = options.int8GemvTileVectors * options.vectorWidth;
+  int64_t gemvTileN = (options.vnni ? options.int8GemvTileVectorsVnni
+                                    : options.int8GemvTileVectorsAvx2) *
+                      options.vectorWidth;
   if (!options.tileNGiven && options.int8 && encoding &&
       cast<RankedTensorType>(op.getResult().getType()).getShape()[0] == 1 &&
-      weightType.getShape()[0] >= 4 * gemvTileN) {
+      weightType.getShape()[0] >= 2 * gemvTileN) {
     std::string reason;
     if (canUseInt8Kernel(
             getRepackedLayout(encoding, weightType.getShape(), gemvTileN),

@@ -26,13 +26,16 @@ struct CpuKernelOptions {
   int64_t vectorWidth = 16;
   /// Output channels per tile (a multiple of vectorWidth).
   int64_t tileN = 32;
-  /// Whether tileN was asked for; if not, an int8-path GEMV (M = 1, N >=
-  /// 256) takes int8GemvTileVectors vectors per tile instead: each group's
-  /// activation sum, scales and conversions then serve twice the channels
-  /// (cold int4 g32 4096 x 4096: 0.78 -> 0.90 of the weights' read
-  /// bandwidth). GEMMs keep tileN, their row blocks need the registers.
+  /// Whether tileN was asked for; if not, an int8-path GEMV (M = 1, at
+  /// least two such tiles) takes 8 vectors per tile with VNNI (32
+  /// registers), 4 on AVX2: each group's activation sum, scales and
+  /// conversions then serve more channels (cold int4 g32 GEMV with VNNI,
+  /// share of the weights' read bandwidth: 2 vectors 0.78-0.80, 4 vectors
+  /// 0.88-0.92, 8 vectors 0.96). GEMMs keep tileN: their row blocks need
+  /// the registers.
   bool tileNGiven = false;
-  int64_t int8GemvTileVectors = 4;
+  int64_t int8GemvTileVectorsVnni = 8;
+  int64_t int8GemvTileVectorsAvx2 = 4;
   /// lhs rows that share one decode of the weights.
   int64_t rowBlock = 4;
   /// compute=int8 (Int8Kernel.h): activations quantized per K block.
