@@ -3,10 +3,11 @@
 #
 # Writes the JSON that `quant-compile --latency-model FILE` reads (and that
 # bench/latency_model.json ships as the default): for each candidate format,
-# the time of quant's own generated GEMV kernel (M = 1, y = x W^T through
-# `quant-opt --qnt-cpu-pipeline`, timed under mlir-runner -O3, caches
-# flushed before every call as for the layers of a model that does not fit
-# in cache) on one mid-size weight, as nanoseconds per weight; the fixed
+# the time of quant's own generated GEMV kernel (M = 1, y = x W^T: a
+# one-matmul model built by `quant-compile --emit=so` as it is deployed and
+# timed by `quant-run --bench --flush-mb 1024`, caches flushed before every
+# call as for the layers of a model that does not fit in cache) on one
+# mid-size weight, as nanoseconds per weight; the fixed
 # cost of one layer, the time of the same kernel on a tiny weight; and the
 # cost of a sparse outlier (#qnt.outliers, the "+oP" candidates): the extra
 # time of int4 with 1 % outliers over int4, per outlier. The model then is
@@ -23,7 +24,7 @@
 #        of the fixed-cost weight, default 64x64), REPS (default 10),
 #        FORMATS (extended regex over format names, default all; "int4+o1"
 #        is the outlier measurement), THREADS (default 1), STAT (min or
-#        median), KEEP=1 keeps the files
+#        median), FLUSH_MB (1024), KEEP=1 keeps the files
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -36,17 +37,17 @@ reps="${REPS:-10}"
 filter="${FORMATS:-.}"
 threads="${THREADS:-1}"
 stat="${STAT:-min}"
-llvm_bin=/usr/lib/llvm-22/bin
-libs=/usr/lib/llvm-22/lib
-quant_opt="$build/bin/quant-opt"
+flush_mb="${FLUSH_MB:-1024}"
+quant_compile="$build/bin/quant-compile"
+quant_run="$build/bin/quant-run"
 python="${PYTHON:-/usr/bin/python3}"
-[ -x "$quant_opt" ] || { echo "error: no $quant_opt (build quant-opt first)" >&2; exit 1; }
+for tool in "$quant_compile" "$quant_run"; do
+  [ -x "$tool" ] || { echo "error: no $tool (build it first)" >&2; exit 1; }
+done
 work="$(mktemp -d)"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
-shared="$libs/libmlir_runner_utils.so,$libs/libmlir_c_runner_utils.so"
-if [ "$threads" -ne 1 ]; then
-  shared="$shared,$build/lib/libquant_runtime.so"
-fi
+run_threads=()
+[ "$threads" -eq 1 ] || run_threads=(--threads "$threads")
 
 # Format name (QuantFormat::parse, as --candidates names them) | its
 # encoding (QuantFormat::getEncodingAttr; quant-compile checks that the two
@@ -74,30 +75,34 @@ formats=(
   "f32|#qnt.plain<f32>"
 )
 
-# time_module TAG: compiles and runs $work/TAG.mlir (a timing module of
-# gen_matmul_bench.py); prints the chosen statistic of its times in seconds
-# (after the first repetition).
+# time_module TAG K: compiles $work/TAG.mlir (a one-matmul model of
+# gen_matmul_bench.py --kind=model with a 1 x K input) with quant-compile
+# and times it with quant-run, cold; prints the chosen statistic in seconds.
 time_module() {
-  local tag="$1"
-  "$quant_opt" "--qnt-cpu-pipeline=emit-c-interface=0 threads=$threads" \
-    --emit-bytecode "$work/$tag.mlir" -o "$work/$tag.mlirbc"
+  local tag="$1" k="$2"
+  if ! "$quant_compile" "$work/$tag.mlir" --emit=so --threads="$threads" \
+      -o "$work/$tag.so" > "$work/$tag.log" 2>&1; then
+    cat "$work/$tag.log" >&2
+    return 1
+  fi
   rm -f "$work/$tag.mlir"
-  "$llvm_bin/mlir-runner" -O3 -e main -entry-point-result=void \
-    --shared-libs="$shared" "$work/$tag.mlirbc" > "$work/$tag.out"
-  rm -f "$work/$tag.mlirbc"
-  awk '/^time/ {print $2}' "$work/$tag.out" | "$python" -c '
-import statistics, sys
-t = [float(x) for x in sys.stdin.read().split()]
-t = t[1:] if len(t) > 2 else t
-print(min(t) if sys.argv[1] == "min" else statistics.median(t))' "$stat"
+  [ -f "$work/x-$k.npy" ] || "$python" -c "
+import numpy as np, sys
+np.save(sys.argv[1], np.random.default_rng(0).standard_normal((1, int(sys.argv[2]))).astype(np.float32))
+" "$work/x-$k.npy" "$k"
+  "$quant_run" "$work/$tag.so" --input "input0=$work/x-$k.npy" \
+    --bench "$reps" --flush-mb "$flush_mb" "${run_threads[@]}" \
+    > "$work/$tag.out"
+  rm -f "$work/$tag.so" "$work/$tag.h"
+  awk -v key="${stat}_ms" '$1 == key {print $2 / 1000}' "$work/$tag.out"
 }
 
 # run TAG ENCODING K N: generates and times one GEMV.
 run() {
   local tag="$1" enc="$2" k="$3" n="$4"
-  "$python" bench/gen_matmul_bench.py --kind=qnt --encoding="$enc" --m=1 \
-    --k="$k" --n="$n" --reps="$reps" > "$work/$tag.mlir"
-  time_module "$tag"
+  "$python" bench/gen_matmul_bench.py --kind=model --encoding="$enc" --m=1 \
+    --k="$k" --n="$n" > "$work/$tag.mlir"
+  time_module "$tag" "$k"
 }
 
 # The sparse part of the dense + outliers candidates ("int4+o1"): a GEMV on
@@ -132,7 +137,7 @@ parts = [f"dense_resource<w_codes> : tensor<{n}x{k // 2}xi8>",
 blobs = [("w_codes", codes), ("w_scales", sbytes),
          ("w_rows", struct.pack(f"<{n + 1}i", *offsets)),
          ("w_cols", struct.pack(f"<{nnz}i", *cols)), ("w_vals", vals)]
-a.m, a.warm = 1, False
+a.m, a.warm, a.kind = 1, False, "model"
 a.encoding = ("#qnt.outliers<#qnt.uniform<i4, per_group(1, 128), scale = f16>, "
               f"nnz = {nnz}, value = f16>")
 g.write_qnt(sys.stdout, a, parts, blobs)
@@ -141,7 +146,7 @@ run_outliers() {
   local k="$1" n="$2" nnz="$3"
   "$python" "$work/gen_outliers.py" bench --k "$k" --n "$n" --nnz "$nnz" \
     --reps "$reps" > "$work/outliers.mlir"
-  time_module outliers
+  time_module outliers "$k"
 }
 
 start=$SECONDS
