@@ -100,31 +100,40 @@ createGlobal(OpBuilder &b, Location loc, SymbolTable &symbols, StringRef name,
   return global;
 }
 
-Value WeightStream::loadCodes(OpBuilder &b, Location loc,
-                              VectorType intVector, Value tile, Value group,
-                              Value word, int64_t lane) const {
-  Value offset = arith::AddIOp::create(
+/// The index within its group of lane `lane` of code word `word` (a lane
+/// past tileN reaches on into the stream).
+static Value getWordIndex(OpBuilder &b, Location loc, Value word, int64_t tileN,
+                          int64_t lane) {
+  return arith::AddIOp::create(
       b, loc,
       arith::MulIOp::create(b, loc, word,
                             arith::ConstantIndexOp::create(b, loc, tileN)),
       arith::ConstantIndexOp::create(b, loc, lane));
-  return vector::LoadOp::create(b, loc, intVector, buffer,
-                                ValueRange{tile, group, offset});
 }
 
-void WeightStream::prefetch(OpBuilder &b, Location loc, Value tile,
-                            Value group, Value word, int64_t lane,
-                            int64_t bytesAhead) const {
-  // Past the group's (or the tile's) end the index runs on into the next
-  // ones: the address is what matters, and a prefetch never faults.
-  Value offset = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, word,
-                            arith::ConstantIndexOp::create(b, loc, tileN)),
-      arith::ConstantIndexOp::create(b, loc, lane + bytesAhead / 4));
-  memref::PrefetchOp::create(b, loc, buffer, ValueRange{tile, group, offset},
+/// Prefetches (for reading, into every cache level) stream[tile, group,
+/// index]. Past the group's (or the tile's) end the index runs on into the
+/// next ones: the address is what matters, and a prefetch never faults.
+static void emitStreamPrefetch(OpBuilder &b, Location loc, Value buffer,
+                               Value tile, Value group, Value index) {
+  memref::PrefetchOp::create(b, loc, buffer, ValueRange{tile, group, index},
                              /*isWrite=*/false, /*localityHint=*/3,
                              /*isDataCache=*/true);
+}
+
+Value WeightStream::loadCodes(OpBuilder &b, Location loc, VectorType intVector,
+                              Value tile, Value group, Value word,
+                              int64_t lane) const {
+  return vector::LoadOp::create(
+      b, loc, intVector, buffer,
+      ValueRange{tile, group, getWordIndex(b, loc, word, tileN, lane)});
+}
+
+void WeightStream::prefetch(OpBuilder &b, Location loc, Value tile, Value group,
+                            Value word, int64_t lane,
+                            int64_t bytesAhead) const {
+  emitStreamPrefetch(b, loc, buffer, tile, group,
+                     getWordIndex(b, loc, word, tileN, lane + bytesAhead / 4));
 }
 
 Value WeightStream::loadScales(OpBuilder &b, Location loc,
@@ -136,15 +145,11 @@ Value WeightStream::loadScales(OpBuilder &b, Location loc,
   Value words = vector::LoadOp::create(
       b, loc, VectorType::get({lanes / perWord}, b.getI32Type()), buffer,
       ValueRange{tile, group, arith::ConstantIndexOp::create(b, loc, offset)});
-  // Groups are whole cache lines when the scales are (tileN f16 or f32 is a
-  // multiple of 64 bytes); one prefetch per 16 words.
+  // One prefetch per 16 words (a cache line when the group starts one).
   if (bytesAhead > 0 && (lane / perWord) % 16 == 0)
-    memref::PrefetchOp::create(
-        b, loc, buffer,
-        ValueRange{tile, group,
-                   arith::ConstantIndexOp::create(b, loc,
-                                                  offset + bytesAhead / 4)},
-        /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+    emitStreamPrefetch(
+        b, loc, buffer, tile, group,
+        arith::ConstantIndexOp::create(b, loc, offset + bytesAhead / 4));
   Value scales = vector::BitCastOp::create(
       b, loc, VectorType::get({lanes}, scaleType), words);
   if (scaleType.isF16())
@@ -328,8 +333,8 @@ struct KernelBuilder {
 
     SmallVector<Value> groupScales;
     for (int64_t v = 0; v < vectorsPerTile; ++v)
-      groupScales.push_back(weight.loadScales(b, loc, floatVector, tile,
-                                              group, v * lanes, prefetchCodes));
+      groupScales.push_back(weight.loadScales(b, loc, floatVector, tile, group,
+                                              v * lanes, prefetchCodes));
     SmallVector<Value> result;
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t v = 0; v < vectorsPerTile; ++v) {
@@ -691,8 +696,9 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
   int64_t gemvTileN = (options.vnni ? options.int8GemvTileVectorsVnni
                                     : options.int8GemvTileVectorsAvx2) *
                       options.vectorWidth;
-  if (!options.tileNGiven && options.int8 && encoding &&
-      cast<RankedTensorType>(op.getResult().getType()).getShape()[0] == 1 &&
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  int64_t m = resultType.getShape()[0];
+  if (!options.tileNGiven && options.int8 && encoding && m == 1 &&
       weightType.getShape()[0] >= 2 * gemvTileN) {
     std::string reason;
     if (canUseInt8Kernel(
@@ -762,9 +768,6 @@ mlir::qnt::rewriteMatmulToCpuKernel(RewriterBase &rewriter, MatmulOp op,
     return memref::GetGlobalOp::create(rewriter, loc, global.getType(),
                                        global.getSymName());
   };
-  auto resultType = cast<RankedTensorType>(op.getResult().getType());
-  int64_t m = resultType.getShape()[0];
-
   KernelBuilder kb{
       loc,
       layout,

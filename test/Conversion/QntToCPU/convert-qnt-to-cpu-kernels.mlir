@@ -127,3 +127,34 @@ func.func @plain_prefetch(%x: tensor<1x40xf32>) -> tensor<1x50xf32> {
       : (tensor<1x40xf32>, tensor<50x40xf32, #qnt.plain<f32>>) -> tensor<1x50xf32>
   return %y : tensor<1x50xf32>
 }
+
+// -----
+
+// compute=int8 GEMV (M = 1) with at least two tiles of 8 vectors: tiles of
+// 128 channels (260 -> 3 tiles), 2 groups of 4 words x 128 lanes + 128 f16
+// scales (64 words) each. A GEMM (M = 2) keeps the default two vectors (32
+// channels: 9 tiles of 4 x 32 + 16 words). The later kernel's global is
+// inserted first.
+
+// INT8: memref.global "private" constant @__qnt_cpu_weight_0 : memref<9x2x144xi32>
+// INT8: memref.global "private" constant @__qnt_cpu_weight : memref<3x2x576xi32>
+// INT8-LABEL: func.func @wide_gemv
+// INT8: memref.get_global @__qnt_cpu_weight : memref<3x2x576xi32>
+// INT8-LABEL: func.func @gemm_default_tile
+// INT8: memref.get_global @__qnt_cpu_weight_0 : memref<9x2x144xi32>
+func.func @wide_gemv(%x: tensor<1x64xf32>) -> tensor<1x260xf32> {
+  %w = qnt.constant [dense<33> : tensor<260x32xi8>, dense<0.5> : tensor<260x2xf16>]
+      : tensor<260x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>
+  %y = qnt.matmul %x, %w
+      : (tensor<1x64xf32>, tensor<260x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>)
+      -> tensor<1x260xf32>
+  return %y : tensor<1x260xf32>
+}
+func.func @gemm_default_tile(%x: tensor<2x64xf32>) -> tensor<2x260xf32> {
+  %w = qnt.constant [dense<33> : tensor<260x32xi8>, dense<0.5> : tensor<260x2xf16>]
+      : tensor<260x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>
+  %y = qnt.matmul %x, %w
+      : (tensor<2x64xf32>, tensor<260x64xf32, #qnt.uniform<i4, per_group(1, 32), scale = f16>>)
+      -> tensor<2x260xf32>
+  return %y : tensor<2x260xf32>
+}

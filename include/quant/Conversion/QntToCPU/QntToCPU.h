@@ -82,8 +82,8 @@ struct WeightStream {
   Value loadCodes(OpBuilder &b, Location loc, VectorType intVector, Value tile,
                   Value group, Value word, int64_t lane) const;
   /// Prefetches the stream `bytesAhead` bytes past that word.
-  void prefetch(OpBuilder &b, Location loc, Value tile, Value group,
-                Value word, int64_t lane, int64_t bytesAhead) const;
+  void prefetch(OpBuilder &b, Location loc, Value tile, Value group, Value word,
+                int64_t lane, int64_t bytesAhead) const;
   /// The group's scales of channels [lane, lane + lanes), widened to f32;
   /// with `bytesAhead` > 0 the stream that far past them is prefetched once
   /// per cache line (the code prefetches skip the scales' lines).
