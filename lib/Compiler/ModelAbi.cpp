@@ -146,6 +146,15 @@ static FailureOr<AbiTensor> makeAbiTensor(func::FuncOp func, Type type,
   std::string defaultName =
       (isInput ? "input" : "output") + std::to_string(index);
   tensor.name = defaultName;
+  if (attrs && attrs.get("qnt.unsigned")) {
+    // Imported models keep signless integers inside; the attribute says the
+    // model's tensor is unsigned (ONNX uint8 ...), so callers see '|u1'.
+    auto intType = dyn_cast<IntegerType>(tensor.elementType);
+    if (!intType || intType.getWidth() == 1)
+      return fail() << "has 'qnt.unsigned' but element type "
+                    << tensor.elementType << " is not a multi-bit integer";
+    tensor.dtype[1] = 'u';
+  }
   if (attrs) {
     if (Attribute name = attrs.get("qnt.name")) {
       auto str = dyn_cast<StringAttr>(name);

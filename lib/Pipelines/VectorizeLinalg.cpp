@@ -90,9 +90,12 @@ bool isCandidate(linalg::LinalgOp op) {
   // Only ops at function level: the kernels' own loops are left alone.
   if (!isa<func::FuncOp>(op->getParentOp()))
     return false;
+  // Memrefs of i1 hold a byte per element, but LLVM packs a vector of i1
+  // into bits when it loads or stores one: bool tensors stay scalar.
   return llvm::all_of(op->getOperandTypes(), [](Type t) {
     auto shaped = dyn_cast<ShapedType>(t);
-    return !shaped || !shaped.getElementType().isIndex();
+    return !shaped || (!shaped.getElementType().isIndex() &&
+                       !shaped.getElementType().isInteger(1));
   });
 }
 

@@ -628,24 +628,72 @@ Importer::inputType(const onnx::ValueInfoProto &input, int32_t &onnxType) {
   return tensorType(shape, *elementType);
 }
 
-static llvm::StringMap<Importer::Handler> &defaultHandlers() {
-  static llvm::StringMap<Importer::Handler> handlers = [] {
-    llvm::StringMap<Importer::Handler> h;
-    registerFloatOps(h);
-    registerQuantOps(h);
-    registerIntegerOps(h);
-    return h;
-  }();
-  return handlers;
+//===----------------------------------------------------------------------===//
+// Op tables
+//===----------------------------------------------------------------------===//
+
+void OpTable::on(StringRef op, int64_t since, Handler handler) {
+  auto &versions = ops[op];
+  auto it =
+      llvm::lower_bound(versions, since, [](const auto &entry, int64_t v) {
+        return entry.first < v;
+      });
+  assert((it == versions.end() || it->first != since) &&
+         "op registered twice at one version");
+  versions.insert(it, {since, std::move(handler)});
 }
 
-static llvm::StringMap<Importer::Handler> &microsoftHandlers() {
-  static llvm::StringMap<Importer::Handler> handlers = [] {
-    llvm::StringMap<Importer::Handler> h;
-    registerMicrosoftOps(h);
-    return h;
+void OpTable::on(
+    ArrayRef<StringRef> names, int64_t since,
+    const std::function<LogicalResult(Importer &, StringRef)> &handler) {
+  for (StringRef name : names)
+    on(name, since,
+       [handler, name](Importer &imp) { return handler(imp, name); });
+}
+
+const OpTable::Handler *OpTable::lookup(StringRef op, int64_t opset) const {
+  auto it = ops.find(op);
+  if (it == ops.end())
+    return nullptr;
+  const Handler *found = nullptr;
+  for (const auto &[since, handler] : it->second)
+    if (since <= opset)
+      found = &handler;
+  return found;
+}
+
+std::string OpTable::describeVersions(StringRef op) const {
+  auto it = ops.find(op);
+  if (it == ops.end())
+    return "";
+  return "opset " + std::to_string(it->second.front().first) + "+";
+}
+
+static const OpTable &defaultOps() {
+  static const OpTable table = [] {
+    OpTable t;
+    registerElementwiseOps(t);
+    registerLogicOps(t);
+    registerActivationOps(t);
+    registerMatmulOps(t);
+    registerReductionOps(t);
+    registerNormalizationOps(t);
+    registerShapeOps(t);
+    registerConvPoolOps(t);
+    registerQuantOps(t);
+    registerIntegerOps(t);
+    return t;
   }();
-  return handlers;
+  return table;
+}
+
+static const OpTable &microsoftOps() {
+  static const OpTable table = [] {
+    OpTable t;
+    registerMicrosoftOps(t);
+    return t;
+  }();
+  return table;
 }
 
 LogicalResult Importer::importNode(const onnx::NodeProto &n) {
@@ -654,17 +702,24 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   loc = NameLoc::get(StringAttr::get(&ctx, name),
                      FileLineColLoc::get(&ctx, modelPath, 0, 0));
   StringRef domain = n.domain();
-  llvm::StringMap<Importer::Handler> *handlers = nullptr;
-  if (domain.empty() || domain == "ai.onnx")
-    handlers = &defaultHandlers();
-  else if (domain == "com.microsoft")
-    handlers = &microsoftHandlers();
-  else
+  const OpTable *table = nullptr;
+  int64_t version = opset;
+  if (domain.empty() || domain == "ai.onnx") {
+    table = &defaultOps();
+  } else if (domain == "com.microsoft") {
+    table = &microsoftOps();
+    version = std::max<int64_t>(msOpset, 1);
+  } else {
     return nodeError() << "unsupported domain";
-  auto it = handlers->find(n.op_type());
-  if (it == handlers->end())
+  }
+  if (!table->contains(n.op_type()))
     return nodeError() << "unsupported op";
-  return it->second(*this);
+  const OpTable::Handler *handler = table->lookup(n.op_type(), version);
+  if (!handler)
+    return nodeError() << "unsupported version: " << n.op_type() << " at opset "
+                       << version << " (supported: "
+                       << table->describeVersions(n.op_type()) << ")";
+  return (*handler)(*this);
 }
 
 LogicalResult Importer::importGraph(ModuleOp module) {
@@ -725,6 +780,7 @@ LogicalResult Importer::importGraph(ModuleOp module) {
   loc = FileLineColLoc::get(&ctx, modelPath, 0, 0);
 
   SmallVector<Value> results;
+  SmallVector<int32_t> resultOnnxTypes;
   for (const onnx::ValueInfoProto &out : graph.output()) {
     auto it = values.find(out.name());
     if (it == values.end())
@@ -756,6 +812,10 @@ LogicalResult Importer::importGraph(ModuleOp module) {
       v = dis.getResult(0);
     }
     results.push_back(v);
+    // The declared type, else what the handlers inferred.
+    int32_t declared = out.type().tensor_type().elem_type();
+    resultOnnxTypes.push_back(declared != kUndefined ? declared
+                                                     : info.onnxType);
   }
   func::ReturnOp::create(b, loc, results);
   SmallVector<Type> resultTypes;
@@ -773,12 +833,19 @@ LogicalResult Importer::importGraph(ModuleOp module) {
                     c == '-';
            });
   };
-  for (auto [i, arg] : llvm::enumerate(args))
+  for (auto [i, arg] : llvm::enumerate(args)) {
     if (isAbiName(arg.first))
       func.setArgAttr(i, "qnt.name", b.getStringAttr(arg.first));
-  for (auto [i, out] : llvm::enumerate(graph.output()))
+    if (isOnnxUnsigned(arg.second) && arg.second != kBool)
+      func.setArgAttr(i, "qnt.unsigned", b.getUnitAttr());
+  }
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
     if (isAbiName(out.name()))
       func.setResultAttr(i, "qnt.name", b.getStringAttr(out.name()));
+    if (isOnnxUnsigned(resultOnnxTypes[i]) &&
+        !elementTypeOf(results[i]).isInteger(1))
+      func.setResultAttr(i, "qnt.unsigned", b.getUnitAttr());
+  }
   return success();
 }
 
@@ -795,27 +862,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     opset = 1;
   if (opset < 1 || opset > 23) {
     modelError() << "unsupported opset version " << opset
-                 << " for domain 'ai.onnx' (supported: 7 to 23)";
+                 << " for domain 'ai.onnx' (supported: 1 to 23)";
     return nullptr;
-  }
-  if (opset < 7 && model.has_graph()) {
-    // Opsets 1 to 6 only for ops whose definition has not changed since
-    // (the handlers implement the opset 7+ forms).
-    static constexpr StringRef kStable[] = {
-        "Constant", "Flatten", "GlobalAveragePool", "GlobalMaxPool", "Identity",
-        "Shape",    "Size",    "Transpose"};
-    for (const onnx::NodeProto &n : model.graph().node()) {
-      if ((n.domain().empty() || n.domain() == "ai.onnx") &&
-          !llvm::is_contained(kStable, StringRef(n.op_type()))) {
-        modelError() << "unsupported opset version " << opset
-                     << " for domain 'ai.onnx' with node '" << n.name() << "' ("
-                     << n.op_type()
-                     << ") (supported: 7 to 23; opsets 1 to 6 only for "
-                        "Constant, Flatten, GlobalAveragePool, "
-                        "GlobalMaxPool, Identity, Shape, Size, Transpose)";
-        return nullptr;
-      }
-    }
   }
   if (msOpset > 1) {
     modelError() << "unsupported opset version " << msOpset

@@ -170,9 +170,6 @@ public:
   FailureOr<std::shared_ptr<HostTensor>>
   readTensor(const onnx::TensorProto &tensor);
 
-  // Handlers, looked up by (domain, op type).
-  using Handler = std::function<LogicalResult(Importer &)>;
-
 private:
   const onnx::ModelProto &model;
   std::string modelPath;
@@ -189,15 +186,50 @@ private:
                              std::vector<char> &bytes);
 };
 
-/// Registers the default-domain float op handlers.
-void registerFloatOps(llvm::StringMap<Importer::Handler> &handlers);
-/// Registers QuantizeLinear / DequantizeLinear.
-void registerQuantOps(llvm::StringMap<Importer::Handler> &handlers);
-/// Registers MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /
+/// The op handlers of one domain, each registered for the opset versions of
+/// the op definition it implements (like torch-mlir's `onOp(name,
+/// sinceVersion)`): a handler registered at `since` covers opsets from
+/// `since` up to the next registration of the same op. A model at opset 9
+/// and one at opset 21 can so pick different handlers (Clip attributes vs
+/// inputs, axes as attribute vs input ...), and an op at a version below
+/// its first registration is an error that names the supported range.
+class OpTable {
+public:
+  using Handler = std::function<LogicalResult(Importer &)>;
+
+  void on(StringRef op, int64_t since, Handler handler);
+  /// Registers the same handler for several ops.
+  void on(ArrayRef<StringRef> ops, int64_t since,
+          const std::function<LogicalResult(Importer &, StringRef)> &handler);
+  /// The handler of `op` at `opset`, or null.
+  const Handler *lookup(StringRef op, int64_t opset) const;
+  bool contains(StringRef op) const { return ops.count(op); }
+  /// The opsets `op` is supported at, e.g. "7+" (for diagnostics).
+  std::string describeVersions(StringRef op) const;
+
+private:
+  /// Per op, (since, handler) sorted by `since`.
+  llvm::StringMap<SmallVector<std::pair<int64_t, Handler>, 1>> ops;
+};
+
+// One registration function per op family (default domain unless noted).
+void registerElementwiseOps(OpTable &table);
+void registerLogicOps(OpTable &table);
+void registerActivationOps(OpTable &table);
+void registerMatmulOps(OpTable &table);
+void registerReductionOps(OpTable &table);
+void registerNormalizationOps(OpTable &table);
+void registerShapeOps(OpTable &table);
+void registerIndexingOps(OpTable &table);
+void registerConvPoolOps(OpTable &table);
+void registerResizeOps(OpTable &table);
+/// QuantizeLinear / DequantizeLinear.
+void registerQuantOps(OpTable &table);
+/// MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /
 /// DynamicQuantizeLinear.
-void registerIntegerOps(llvm::StringMap<Importer::Handler> &handlers);
-/// Registers the com.microsoft handlers (MatMulNBits).
-void registerMicrosoftOps(llvm::StringMap<Importer::Handler> &handlers);
+void registerIntegerOps(OpTable &table);
+/// The com.microsoft domain.
+void registerMicrosoftOps(OpTable &table);
 
 /// qnt.matmul on a DequantizeLinear'd initializer; `weightIsNK` says the
 /// weight is already [N, K] (Gemm transB = 1). `bias` may be null. Returns
@@ -231,6 +263,49 @@ FailureOr<SmallVector<int64_t>>
 broadcastShapes(Importer &imp, ArrayRef<int64_t> a, ArrayRef<int64_t> c);
 /// Prepends size-1 dims up to `rank`.
 Value toRank(OpBuilder &b, Location loc, Value v, size_t rank);
+
+/// tosa.const_shape of `shape`.
+Value constShape(OpBuilder &b, Location loc, ArrayRef<int64_t> shape);
+/// A constant broadcastable against `like` (all dims 1) holding `v`.
+Value scalarLike(OpBuilder &b, Location loc, Value like, double v);
+/// The [1] zero-point operand TOSA ops want.
+Value zeroPoint(OpBuilder &b, Location loc, Type elementType);
+/// tosa.mul with the zero shift TOSA wants.
+Value mulOp(OpBuilder &b, Location loc, Type type, Value x, Value y);
+/// A negative axis counted from the end.
+int64_t normAxis(int64_t axis, int64_t rank);
+/// Records output `i` as a host-known tensor (folded shape arithmetic).
+LogicalResult setConstOutput(Importer &imp, unsigned i,
+                             std::shared_ptr<HostTensor> tensor);
+/// True when every present input is a host-known integer tensor.
+bool allConstInts(Importer &imp);
+/// The shape of input `i`, whether it is a value, a constant or a quantized
+/// weight.
+FailureOr<SmallVector<int64_t>> inputShape(Importer &imp, unsigned i);
+
+/// An elementwise op over `inputs` broadcast to one shape (numpy rules): a
+/// linalg.generic whose body gets one scalar per input.
+FailureOr<Value>
+broadcastMap(Importer &imp, ArrayRef<Value> inputs, Type resultElementType,
+             function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+/// Every present input as a value.
+FailureOr<SmallVector<Value>> allInputs(Importer &imp);
+/// Folds an elementwise op whose inputs are all host-known integer tensors
+/// (shape arithmetic), with broadcasting; the result has ONNX type
+/// `resultType`.
+LogicalResult foldIntElementwise(Importer &imp, int32_t resultType,
+                                 function_ref<int64_t(ArrayRef<int64_t>)> fn);
+
+enum class ReduceKind { Sum, Max, Min, Mean, Prod };
+/// Reduces `v` over `axes` (sorted, unique), keeping the reduced dims.
+Value reduceKeep(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> axes,
+                 ReduceKind kind);
+/// The index (i64, the reduced dim kept as 1) of the first (or, with
+/// `selectLast`, the last) maximum or minimum of `x` along `axis`.
+Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
+                     bool isMax, bool selectLast);
+/// Float division with broadcasting of size-1 dims of `y`.
+Value divide(OpBuilder &b, Location loc, Value x, Value y);
 
 /// A 2-D convolution / pooling window.
 struct Window {

@@ -558,11 +558,10 @@ static LogicalResult dynamicQuantizeLinearOp(Importer &imp) {
   return success();
 }
 
-void onnx_import::registerIntegerOps(
-    llvm::StringMap<Importer::Handler> &handlers) {
-  handlers["MatMulInteger"] = matMulIntegerOp;
-  handlers["ConvInteger"] = convIntegerOp;
-  handlers["QLinearMatMul"] = qlinearMatMulOp;
-  handlers["QLinearConv"] = qlinearConvOp;
-  handlers["DynamicQuantizeLinear"] = dynamicQuantizeLinearOp;
+void onnx_import::registerIntegerOps(OpTable &table) {
+  table.on("MatMulInteger", 10, matMulIntegerOp);
+  table.on("ConvInteger", 10, convIntegerOp);
+  table.on("QLinearMatMul", 10, qlinearMatMulOp);
+  table.on("QLinearConv", 10, qlinearConvOp);
+  table.on("DynamicQuantizeLinear", 11, dynamicQuantizeLinearOp);
 }

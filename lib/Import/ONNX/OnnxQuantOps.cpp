@@ -682,13 +682,11 @@ static LogicalResult matMulNBitsOp(Importer &imp) {
   return imp.setOutput(0, *result);
 }
 
-void onnx_import::registerQuantOps(
-    llvm::StringMap<Importer::Handler> &handlers) {
-  handlers["DequantizeLinear"] = dequantizeLinearOp;
-  handlers["QuantizeLinear"] = quantizeLinearOp;
+void onnx_import::registerQuantOps(OpTable &table) {
+  table.on("DequantizeLinear", 10, dequantizeLinearOp);
+  table.on("QuantizeLinear", 10, quantizeLinearOp);
 }
 
-void onnx_import::registerMicrosoftOps(
-    llvm::StringMap<Importer::Handler> &handlers) {
-  handlers["MatMulNBits"] = matMulNBitsOp;
+void onnx_import::registerMicrosoftOps(OpTable &table) {
+  table.on("MatMulNBits", 1, matMulNBitsOp);
 }
