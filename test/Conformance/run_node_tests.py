@@ -88,13 +88,19 @@ def first_line(text):
 SHAPE_OPERANDS = {
     "Reshape": {1}, "Slice": {1, 2, 3, 4}, "Squeeze": {1}, "Unsqueeze": {1},
     "ReduceSum": {1}, "ReduceMean": {1}, "ReduceMax": {1}, "ReduceMin": {1},
-    "Expand": {1}, "Tile": {1}, "Pad": {1},
+    "Expand": {1}, "Tile": {1}, "Pad": {1, 3}, "ConstantOfShape": {0},
+    "ReduceProd": {1}, "ReduceL1": {1}, "ReduceL2": {1}, "ReduceLogSum": {1},
+    "ReduceLogSumExp": {1}, "ReduceSumSquare": {1}, "Split": {1},
+    "TopK": {1}, "Resize": {3}, "Upsample": {1}, "Range": {0, 1, 2},
+    "OneHot": {1}, "CumSum": {1}, "Trilu": {1}, "CenterCropPad": {1},
 }
 
 
 # Operands of any type that the importer must know at compile time, e.g.
 # Dropout's ratio and training_mode.
-CONSTANT_OPERANDS = {"Dropout": {1, 2}}
+CONSTANT_OPERANDS = {"Dropout": {1, 2}, "Range": {0, 1, 2},
+                     "OneHot": {1}, "Resize": {1, 2}, "Upsample": {1},
+                     "CumSum": {1}}
 
 
 def shape_inputs(graph):
@@ -108,7 +114,8 @@ def shape_inputs(graph):
             constant_uses.setdefault(name, []).append(
                 i in CONSTANT_OPERANDS.get(node.op_type, ()))
     return {gi.name for gi in graph.input
-            if (gi.type.tensor_type.elem_type == onnx.TensorProto.INT64
+            if (gi.type.tensor_type.elem_type in (onnx.TensorProto.INT64,
+                                                  onnx.TensorProto.INT32)
                 and uses.get(gi.name) and all(uses[gi.name])) or
             (constant_uses.get(gi.name) and all(constant_uses[gi.name]))}
 

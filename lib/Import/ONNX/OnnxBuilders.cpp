@@ -237,10 +237,16 @@ FailureOr<SmallVector<Value>> onnx_import::allInputs(Importer &imp) {
 
 LogicalResult
 onnx_import::foldIntElementwise(Importer &imp, int32_t resultType,
-                                function_ref<int64_t(ArrayRef<int64_t>)> fn) {
+                                function_ref<int64_t(ArrayRef<int64_t>)> fn,
+                                ArrayRef<unsigned> inputs,
+                                ArrayRef<int64_t> broadcastTo) {
   SmallVector<HostTensor *> in;
-  SmallVector<int64_t> shape;
-  for (unsigned i = 0; i < imp.numInputs(); ++i) {
+  SmallVector<int64_t> shape(broadcastTo);
+  SmallVector<unsigned> indices(inputs);
+  if (indices.empty())
+    for (unsigned i = 0; i < imp.numInputs(); ++i)
+      indices.push_back(i);
+  for (unsigned i : indices) {
     HostTensor *t = imp.constInput(i);
     FailureOr<SmallVector<int64_t>> next =
         broadcastShapes(imp, shape, t->shape);
@@ -273,4 +279,36 @@ onnx_import::foldIntElementwise(Importer &imp, int32_t resultType,
     }
   }
   return setConstOutput(imp, 0, result);
+}
+
+Value onnx_import::boundedIndex(OpBuilder &b, Location l, Value index,
+                                int64_t dim) {
+  Type i64 = b.getI64Type();
+  if (index.getType() != i64)
+    index = arith::ExtSIOp::create(b, l, i64, index);
+  Value zero = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0));
+  Value size = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(dim));
+  Value last = arith::ConstantOp::create(
+      b, l, b.getI64IntegerAttr(std::max<int64_t>(dim - 1, 0)));
+  Value negative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
+  Value wrapped = arith::SelectOp::create(
+      b, l, negative, arith::AddIOp::create(b, l, index, size), index);
+  Value clamped = arith::MinSIOp::create(
+      b, l, arith::MaxSIOp::create(b, l, wrapped, zero), last);
+  return arith::IndexCastOp::create(b, l, b.getIndexType(), clamped);
+}
+
+SmallVector<Value> onnx_import::delinearize(OpBuilder &b, Location l,
+                                            Value flat,
+                                            ArrayRef<int64_t> shape) {
+  SmallVector<Value> coords(shape.size());
+  Value rest = flat;
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    Value size = arith::ConstantIndexOp::create(b, l, shape[d]);
+    coords[d] = d == 0 ? rest : arith::RemUIOp::create(b, l, rest, size);
+    if (d > 0)
+      rest = arith::DivUIOp::create(b, l, rest, size);
+  }
+  return coords;
 }

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -679,6 +680,7 @@ static const OpTable &defaultOps() {
     registerReductionOps(t);
     registerNormalizationOps(t);
     registerShapeOps(t);
+    registerIndexingOps(t);
     registerConvPoolOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
@@ -907,8 +909,8 @@ std::string mlir::qnt::parseOnnxInputShape(
 
 void mlir::qnt::registerOnnxImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, tensor::TensorDialect, tosa::TosaDialect,
-                  QntDialect>();
+                  math::MathDialect, scf::SCFDialect, tensor::TensorDialect,
+                  tosa::TosaDialect, QntDialect>();
 }
 
 OwningOpRef<ModuleOp>

@@ -293,8 +293,20 @@ FailureOr<SmallVector<Value>> allInputs(Importer &imp);
 /// Folds an elementwise op whose inputs are all host-known integer tensors
 /// (shape arithmetic), with broadcasting; the result has ONNX type
 /// `resultType`.
+/// `inputs` selects the inputs (default all); the result also broadcasts
+/// to `broadcastTo`.
 LogicalResult foldIntElementwise(Importer &imp, int32_t resultType,
-                                 function_ref<int64_t(ArrayRef<int64_t>)> fn);
+                                 function_ref<int64_t(ArrayRef<int64_t>)> fn,
+                                 ArrayRef<unsigned> inputs = {},
+                                 ArrayRef<int64_t> broadcastTo = {});
+
+/// An ONNX index value (any integer type) as an `index` inside [0, dim):
+/// a negative index wraps once, as ONNX says; anything still outside is
+/// clamped so that generated code never reads or writes out of bounds.
+Value boundedIndex(OpBuilder &b, Location l, Value index, int64_t dim);
+/// The row-major coordinates of the `index` value `flat` in `shape`.
+SmallVector<Value> delinearize(OpBuilder &b, Location l, Value flat,
+                               ArrayRef<int64_t> shape);
 
 enum class ReduceKind { Sum, Max, Min, Mean, Prod };
 /// Reduces `v` over `axes` (sorted, unique), keeping the reduced dims.

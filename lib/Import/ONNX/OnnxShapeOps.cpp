@@ -341,10 +341,8 @@ static LogicalResult constantOp(Importer &imp) {
   return setConstOutput(imp, 0, result);
 }
 
-static LogicalResult castOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"to", "saturate"})))
-    return failure();
-  int32_t to = imp.attrInt("to", 0);
+/// Input 0 converted to ONNX type `to` (Cast's `to`, CastLike's input 1).
+static LogicalResult castTo(Importer &imp, int32_t to) {
   FailureOr<Type> toType = imp.mlirType(to);
   if (failed(toType) || to == kInt4 || to == kUint4)
     return imp.nodeError() << "unsupported target type " << onnxTypeName(to);
@@ -427,6 +425,21 @@ static LogicalResult castOp(Importer &imp) {
         return arith::TruncIOp::create(nb, l, target, v);
       });
   return imp.setOutput(0, result, to);
+}
+
+static LogicalResult castOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"to", "saturate"})))
+    return failure();
+  return castTo(imp, imp.attrInt("to", 0));
+}
+
+static LogicalResult castLikeOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"saturate"})))
+    return failure();
+  ValueInfo *like = imp.inputInfo(1);
+  if (!like)
+    return imp.nodeError() << "missing input 1";
+  return castTo(imp, like->onnxType);
 }
 
 static LogicalResult gatherOp(Importer &imp) {
@@ -612,6 +625,7 @@ void onnx_import::registerShapeOps(OpTable &table) {
   table.on("ConstantOfShape", 9, constantOfShapeOp);
   table.on("Constant", 1, constantOp);
   table.on("Cast", 6, castOp);
+  table.on("CastLike", 15, castLikeOp);
   table.on("Gather", 1, gatherOp);
   table.on("Slice", 1, sliceOp);
 }
