@@ -682,6 +682,7 @@ static const OpTable &defaultOps() {
     registerShapeOps(t);
     registerIndexingOps(t);
     registerConvPoolOps(t);
+    registerResizeOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
     return t;
