@@ -78,65 +78,6 @@ LogicalResult onnx_import::computeWindow(Importer &imp, ArrayRef<int64_t> inHW,
   return success();
 }
 
-static LogicalResult convOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
-                             "pads", "strides"})))
-    return failure();
-  FailureOr<Value> x = imp.input(0), wv = imp.input(1);
-  if (failed(x) || failed(wv))
-    return failure();
-  OpBuilder &b = imp.b;
-  Location loc = imp.loc;
-  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*wv);
-  if (xs.size() != 4 || ws.size() != 4)
-    return imp.nodeError() << "only 2-D convolutions (NCHW) are supported";
-  Type elementType = elementTypeOf(*x);
-  if (!isa<FloatType>(elementType))
-    return imp.nodeError() << "integer Conv is not supported";
-  int64_t n = xs[0], c = xs[1], o = ws[0];
-  int64_t group = imp.attrInt("group", 1);
-  Window w;
-  if (failed(computeWindow(imp, xs.drop_front(2), ws.drop_front(2), w)))
-    return failure();
-  Value bias;
-  if (imp.hasInput(2)) {
-    FailureOr<Value> bv = imp.input(2);
-    if (failed(bv))
-      return failure();
-    bias = *bv;
-  } else {
-    bias = splatConst(b, loc, {o}, elementType, 0.0);
-  }
-  Value nhwc = transposeBy(b, loc, *x, {0, 2, 3, 1});
-  auto outType = tensorType({n, w.outHW[0], w.outHW[1], o}, elementType);
-  Value zp = zeroPoint(b, loc, elementType);
-  auto accType = TypeAttr::get(elementType.isF16() ? Type(b.getF16Type())
-                                                   : Type(b.getF32Type()));
-  Value out;
-  if (group == 1) {
-    if (ws[1] != c)
-      return imp.nodeError() << "weight channels " << ws[1]
-                             << " do not match input channels " << c;
-    Value ohwi = transposeBy(b, loc, *wv, {0, 2, 3, 1});
-    out = tosa::Conv2DOp::create(b, loc, outType, nhwc, ohwi, bias, zp, zp,
-                                 b.getDenseI64ArrayAttr(w.pad),
-                                 b.getDenseI64ArrayAttr(w.stride),
-                                 b.getDenseI64ArrayAttr(w.dilation), accType);
-  } else if (group == c && ws[1] == 1 && o % c == 0) {
-    int64_t mult = o / c;
-    Value r = reshapeTo(b, loc, *wv, {c, mult, ws[2], ws[3]});
-    Value hwcm = transposeBy(b, loc, r, {2, 3, 0, 1});
-    out = tosa::DepthwiseConv2DOp::create(
-        b, loc, outType, nhwc, hwcm, bias, zp, zp,
-        b.getDenseI64ArrayAttr(w.pad), b.getDenseI64ArrayAttr(w.stride),
-        b.getDenseI64ArrayAttr(w.dilation), accType);
-  } else {
-    return imp.nodeError() << "grouped convolution with group = " << group
-                           << " is not supported (only 1 and depthwise)";
-  }
-  return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}));
-}
-
 /// An N-D pooling window in ONNX terms (NC + spatial dims): explicit
 /// begin / end pads and the output size, with ceil_mode's partial last
 /// window allowed.
@@ -189,6 +130,317 @@ static LogicalResult computeNdWindow(Importer &imp, ArrayRef<int64_t> in,
     w.out.push_back(out);
   }
   return success();
+}
+
+/// out[n, o, y...] = bias[o] + sum_{ic, k...} xpad[n, g(o) * C/G + ic,
+/// y * stride + k * dilation] * w[o, ic, k...] with g(o) = o floordiv (O/G):
+/// any rank, groups, strides, dilations and pads, as one linalg.generic.
+static FailureOr<Value> buildConvNd(Importer &imp, Value x, Value w, Value bias,
+                                    ArrayRef<int64_t> stride,
+                                    ArrayRef<int64_t> dilation,
+                                    ArrayRef<int64_t> padBegin,
+                                    ArrayRef<int64_t> padEnd, int64_t group) {
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
+  int64_t d = xs.size() - 2;
+  int64_t n = xs[0], c = xs[1], o = ws[0], icg = ws[1];
+  if (group <= 0 || c % group || o % group || c / group != icg)
+    return imp.nodeError() << "group " << group << " does not fit " << c
+                           << " input and " << o << " output channels "
+                           << "(weight has " << icg << " per group)";
+  int64_t ocg = o / group;
+  Type elementType = elementTypeOf(x);
+  // Zero padding.
+  if (llvm::any_of(padBegin, [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(padEnd, [](int64_t p) { return p != 0; })) {
+    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)),
+        high(2, b.getIndexAttr(0));
+    SmallVector<int64_t> padded = {n, c};
+    for (int64_t i = 0; i < d; ++i) {
+      low.push_back(b.getIndexAttr(padBegin[i]));
+      high.push_back(b.getIndexAttr(padEnd[i]));
+      padded.push_back(xs[2 + i] + padBegin[i] + padEnd[i]);
+    }
+    Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                           b.getFloatAttr(elementType, 0.0));
+    x = tensor::PadOp::create(b, loc, tensorType(padded, elementType), x, low,
+                              high, zero);
+    xs = shapeOf(x);
+  }
+  SmallVector<int64_t> outShape = {n, o};
+  for (int64_t i = 0; i < d; ++i) {
+    int64_t span = xs[2 + i] - (ws[2 + i] - 1) * dilation[i] - 1;
+    if (span < 0)
+      return imp.nodeError() << "the kernel is larger than the padded input";
+    outShape.push_back(span / stride[i] + 1);
+  }
+  auto outType = tensorType(outShape, elementType);
+  // Output initialized with the bias.
+  Value init = tensor::EmptyOp::create(b, loc, outShape, elementType);
+  if (bias) {
+    if (shapeOf(bias) != ArrayRef<int64_t>{o})
+      return imp.nodeError() << "bias must have one entry per output channel";
+    SmallVector<int64_t> biasShape(outShape.size(), 1);
+    biasShape[1] = o;
+    init = buildGeneric(
+        b, loc, {reshapeTo(b, loc, bias, biasShape)}, outType,
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  } else {
+    Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                           b.getFloatAttr(elementType, 0.0));
+    init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
+               .getResult(0);
+  }
+  // Loops: n, o, y_1..y_d (parallel), ic, k_1..k_d (reduction).
+  int64_t loops = 3 + 2 * d;
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr icExpr = dim(2 + d);
+  SmallVector<AffineExpr> xExprs = {dim(0),
+                                    dim(1).floorDiv(ocg) * icg + icExpr};
+  SmallVector<AffineExpr> wExprs = {dim(1), icExpr};
+  SmallVector<AffineExpr> outExprs = {dim(0), dim(1)};
+  for (int64_t i = 0; i < d; ++i) {
+    AffineExpr y = dim(2 + i), k = dim(3 + d + i);
+    xExprs.push_back(y * stride[i] + k * dilation[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(y);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xExprs, ctx),
+                                 AffineMap::get(loops, 0, wExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + d,
+                                             utils::IteratorType::parallel);
+  iterators.append(1 + d, utils::IteratorType::reduction);
+  auto conv = linalg::GenericOp::create(
+      b, loc, outType, ValueRange{x, w}, ValueRange{init}, maps, iterators,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value p = arith::MulFOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(
+            nb, l, ValueRange{arith::AddFOp::create(nb, l, args[2], p)});
+      });
+  return conv.getResult(0);
+}
+
+/// ConvTranspose as a convolution of the stride-dilated, fully padded input
+/// with the flipped kernel (in / out channels swapped per group), cropped by
+/// the pads.
+static LogicalResult convTransposeOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
+                             "output_padding", "output_shape", "pads",
+                             "strides"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0), wv = imp.input(1);
+  if (failed(x) || failed(wv))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*wv);
+  if (xs.size() < 3 || ws.size() != xs.size())
+    return imp.nodeError() << "input and weight must be N-D of one rank";
+  Type elementType = elementTypeOf(*x);
+  if (!isa<FloatType>(elementType))
+    return imp.nodeError() << "integer ConvTranspose is not supported";
+  int64_t d = xs.size() - 2, n = xs[0], c = xs[1];
+  int64_t group = imp.attrInt("group", 1);
+  if (group <= 0 || c % group || ws[0] != c)
+    return imp.nodeError() << "weight must be [C, M/group, k...] with C "
+                              "divisible by group";
+  int64_t icg = c / group, ocg = ws[1], o = ocg * group;
+  SmallVector<int64_t> kernel(ws.drop_front(2));
+  std::vector<int64_t> ones(d, 1), zeros(d, 0);
+  std::vector<int64_t> stride = imp.attrInts("strides").value_or(ones);
+  std::vector<int64_t> dilation = imp.attrInts("dilations").value_or(ones);
+  std::vector<int64_t> outPad = imp.attrInts("output_padding").value_or(zeros);
+  std::vector<int64_t> pads =
+      imp.attrInts("pads").value_or(std::vector<int64_t>(2 * d, 0));
+  if (int64_t(stride.size()) != d || int64_t(dilation.size()) != d ||
+      int64_t(outPad.size()) != d || int64_t(pads.size()) != 2 * d)
+    return imp.nodeError() << "strides / dilations / output_padding / pads do "
+                              "not match a "
+                           << d << "-D kernel";
+  std::string autoPad = imp.attrString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return imp.nodeError() << "unsupported auto_pad '" << autoPad << "'";
+  std::optional<std::vector<int64_t>> outputShape =
+      imp.attrInts("output_shape");
+  if (outputShape && outputShape->size() == size_t(d + 2))
+    outputShape->erase(outputShape->begin(), outputShape->begin() + 2);
+  SmallVector<int64_t> padBegin(d), padEnd(d);
+  for (int64_t i = 0; i < d; ++i) {
+    int64_t full = stride[i] * (xs[2 + i] - 1) + outPad[i] +
+                   (kernel[i] - 1) * dilation[i] + 1;
+    if (outputShape || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t target = outputShape ? (*outputShape)[i] : xs[2 + i] * stride[i];
+      // Negative total padding (an output_shape past the full output)
+      // extends the output with positions no input reaches.
+      int64_t total = full - target;
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      bool upper = autoPad == "SAME_UPPER";
+      padBegin[i] = upper ? half : total - half;
+      padEnd[i] = total - padBegin[i];
+    } else if (autoPad == "VALID") {
+      padBegin[i] = padEnd[i] = 0;
+    } else {
+      padBegin[i] = pads[i];
+      padEnd[i] = pads[i + d];
+    }
+  }
+  // The input with stride - 1 zeros between elements and (k - 1) *
+  // dilation zeros around it (plus output_padding at the end).
+  SmallVector<int64_t> dilatedShape = {n, c};
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)},
+                            sizes = {b.getIndexAttr(n), b.getIndexAttr(c)},
+                            strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  for (int64_t i = 0; i < d; ++i) {
+    int64_t edge = (kernel[i] - 1) * dilation[i];
+    int64_t extendBegin = std::max<int64_t>(0, -padBegin[i]);
+    int64_t extendEnd = std::max<int64_t>(0, -padEnd[i]);
+    padBegin[i] += extendBegin;
+    padEnd[i] += extendEnd;
+    dilatedShape.push_back((xs[2 + i] - 1) * stride[i] + 1 + 2 * edge +
+                           outPad[i] + extendBegin + extendEnd);
+    offsets.push_back(b.getIndexAttr(edge + extendBegin));
+    sizes.push_back(b.getIndexAttr(xs[2 + i]));
+    strides.push_back(b.getIndexAttr(stride[i]));
+  }
+  Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                         b.getFloatAttr(elementType, 0.0));
+  Value canvas = linalg::FillOp::create(b, loc, ValueRange{zero},
+                                        ValueRange{tensor::EmptyOp::create(
+                                            b, loc, dilatedShape, elementType)})
+                     .getResult(0);
+  Value dilated = tensor::InsertSliceOp::create(b, loc, *x, canvas, offsets,
+                                                sizes, strides);
+  // Weight [C, M/g, k...] -> [g * M/g, C/g, k...], flipped along k.
+  SmallVector<int64_t> grouped = {group, icg, ocg};
+  grouped.append(kernel.begin(), kernel.end());
+  Value wg = reshapeTo(b, loc, *wv, grouped);
+  SmallVector<int32_t> perm = {0, 2, 1};
+  for (int64_t i = 0; i < d; ++i)
+    perm.push_back(3 + i);
+  wg = transposeBy(b, loc, wg, perm);
+  SmallVector<int64_t> flippedShape = {o, icg};
+  flippedShape.append(kernel.begin(), kernel.end());
+  Value wf = reshapeTo(b, loc, wg, flippedShape);
+  for (int64_t i = 0; i < d; ++i)
+    if (kernel[i] > 1)
+      wf = tosa::ReverseOp::create(b, loc, wf.getType(), wf,
+                                   b.getI32IntegerAttr(2 + i));
+  Value bias;
+  if (imp.hasInput(2)) {
+    FailureOr<Value> bv = imp.input(2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  }
+  SmallVector<int64_t> unit(d, 1), none(d, 0);
+  FailureOr<Value> full =
+      buildConvNd(imp, dilated, wf, bias, unit, dilation, none, none, group);
+  if (failed(full))
+    return failure();
+  // Crop the pads.
+  ArrayRef<int64_t> fullShape = shapeOf(*full);
+  SmallVector<int64_t> cropOffsets = {0, 0}, cropSizes = {n, o},
+                       cropStrides(d + 2, 1);
+  for (int64_t i = 0; i < d; ++i) {
+    int64_t size = fullShape[2 + i] - padBegin[i] - padEnd[i];
+    if (size <= 0)
+      return imp.nodeError() << "the pads remove the whole output";
+    cropOffsets.push_back(padBegin[i]);
+    cropSizes.push_back(size);
+  }
+  Value result = *full;
+  if (ArrayRef<int64_t>(cropSizes) != fullShape)
+    result = tensor::ExtractSliceOp::create(
+        b, loc, tensorType(cropSizes, elementType), *full, ValueRange{},
+        ValueRange{}, ValueRange{}, cropOffsets, cropSizes, cropStrides);
+  return imp.setOutput(0, result);
+}
+
+static LogicalResult convOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
+                             "pads", "strides"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0), wv = imp.input(1);
+  if (failed(x) || failed(wv))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*wv);
+  if (xs.size() < 3 || ws.size() != xs.size())
+    return imp.nodeError() << "input and weight must be N-D (N, C, spatial...) "
+                              "of one rank";
+  Type elementType = elementTypeOf(*x);
+  if (!isa<FloatType>(elementType))
+    return imp.nodeError() << "integer Conv is not supported";
+  int64_t n = xs[0], c = xs[1], o = ws[0];
+  int64_t group = imp.attrInt("group", 1);
+  if (auto k = imp.attrInts("kernel_shape"))
+    if (ArrayRef<int64_t>(*k) != ws.drop_front(2))
+      return imp.nodeError() << "kernel_shape does not match the weight";
+  bool depthwise = group == c && ws[1] == 1 && o % c == 0;
+  if (xs.size() != 4 || (group != 1 && !depthwise)) {
+    // 1-D, 3-D and grouped convolutions: one linalg.generic.
+    NdWindow w;
+    if (failed(computeNdWindow(imp, xs.drop_front(2), ws.drop_front(2),
+                               /*ceilMode=*/false, w)))
+      return failure();
+    Value bias;
+    if (imp.hasInput(2)) {
+      FailureOr<Value> bv = imp.input(2);
+      if (failed(bv))
+        return failure();
+      bias = *bv;
+    }
+    FailureOr<Value> out = buildConvNd(imp, *x, *wv, bias, w.stride, w.dilation,
+                                       w.padBegin, w.padEnd, group);
+    if (failed(out))
+      return failure();
+    return imp.setOutput(0, *out);
+  }
+  Window w;
+  if (failed(computeWindow(imp, xs.drop_front(2), ws.drop_front(2), w)))
+    return failure();
+  Value bias;
+  if (imp.hasInput(2)) {
+    FailureOr<Value> bv = imp.input(2);
+    if (failed(bv))
+      return failure();
+    bias = *bv;
+  } else {
+    bias = splatConst(b, loc, {o}, elementType, 0.0);
+  }
+  Value nhwc = transposeBy(b, loc, *x, {0, 2, 3, 1});
+  auto outType = tensorType({n, w.outHW[0], w.outHW[1], o}, elementType);
+  Value zp = zeroPoint(b, loc, elementType);
+  auto accType = TypeAttr::get(elementType.isF16() ? Type(b.getF16Type())
+                                                   : Type(b.getF32Type()));
+  Value out;
+  if (group == 1) {
+    if (ws[1] != c)
+      return imp.nodeError() << "weight channels " << ws[1]
+                             << " do not match input channels " << c;
+    Value ohwi = transposeBy(b, loc, *wv, {0, 2, 3, 1});
+    out = tosa::Conv2DOp::create(b, loc, outType, nhwc, ohwi, bias, zp, zp,
+                                 b.getDenseI64ArrayAttr(w.pad),
+                                 b.getDenseI64ArrayAttr(w.stride),
+                                 b.getDenseI64ArrayAttr(w.dilation), accType);
+  } else if (group == c && ws[1] == 1 && o % c == 0) {
+    int64_t mult = o / c;
+    Value r = reshapeTo(b, loc, *wv, {c, mult, ws[2], ws[3]});
+    Value hwcm = transposeBy(b, loc, r, {2, 3, 0, 1});
+    out = tosa::DepthwiseConv2DOp::create(
+        b, loc, outType, nhwc, hwcm, bias, zp, zp,
+        b.getDenseI64ArrayAttr(w.pad), b.getDenseI64ArrayAttr(w.stride),
+        b.getDenseI64ArrayAttr(w.dilation), accType);
+  } else {
+    return imp.nodeError() << "grouped convolution with group = " << group
+                           << " is not supported (only 1 and depthwise)";
+  }
+  return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}));
 }
 
 /// The padding value of a max pool: -inf, or the type's lowest integer.
@@ -478,6 +730,7 @@ static LogicalResult globalPoolOp(Importer &imp, ReduceKind kind) {
 
 void onnx_import::registerConvPoolOps(OpTable &table) {
   table.on("Conv", 1, convOp);
+  table.on("ConvTranspose", 1, convTransposeOp);
   table.on("MaxPool", 1, [](Importer &imp) { return poolOp(imp, true); });
   table.on("AveragePool", 7, [](Importer &imp) { return poolOp(imp, false); });
   table.on("GlobalAveragePool", 1,
