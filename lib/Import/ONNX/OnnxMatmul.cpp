@@ -191,10 +191,195 @@ static LogicalResult gemmOp(Importer &imp) {
 }
 
 //===----------------------------------------------------------------------===//
+// Einsum
+//===----------------------------------------------------------------------===//
+
+/// One Einsum operand's subscripts: a letter per dim, '.' standing for
+/// each dim covered by the ellipsis.
+static FailureOr<std::string> expandEllipsis(Importer &imp, StringRef term,
+                                             int64_t rank,
+                                             int64_t &ellipsisRank) {
+  std::string out;
+  size_t dots = term.find("...");
+  int64_t letters = term.size() - (dots == StringRef::npos ? 0 : 3);
+  for (char ch : term)
+    if (ch != '.' && !llvm::isAlpha(ch))
+      return imp.nodeError() << "bad subscript '" << ch << "' in equation";
+  if (dots == StringRef::npos) {
+    if (letters != rank)
+      return imp.nodeError() << "subscripts '" << term << "' do not match rank "
+                             << rank;
+    return term.str();
+  }
+  int64_t covered = rank - letters;
+  if (covered < 0)
+    return imp.nodeError() << "subscripts '" << term << "' exceed rank " << rank;
+  ellipsisRank = std::max(ellipsisRank, covered);
+  out = term.substr(0, dots).str();
+  out.append(covered, '.');
+  out += term.substr(dots + 3).str();
+  return out;
+}
+
+/// Einsum as one linalg.generic: a loop per distinct subscript (ellipsis
+/// dims included), output subscripts parallel, the rest reduced.
+static LogicalResult einsumOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"equation"})))
+    return failure();
+  std::string equation;
+  for (char ch : imp.attrString("equation", ""))
+    if (ch != ' ')
+      equation.push_back(ch);
+  FailureOr<SmallVector<Value>> in = allInputs(imp);
+  if (failed(in))
+    return failure();
+  StringRef eq(equation);
+  auto [lhs, rhs] = eq.split("->");
+  bool explicitOutput = eq.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != in->size())
+    return imp.nodeError() << "equation has " << terms.size()
+                           << " operands for " << in->size() << " inputs";
+  Type elementType = elementTypeOf(in->front());
+  for (Value v : *in)
+    if (elementTypeOf(v) != elementType)
+      return imp.nodeError() << "operand element types differ";
+  // Subscripts per operand with the ellipsis expanded; ellipsis dims are
+  // right-aligned across operands (numpy broadcasting).
+  int64_t ellipsisRank = 0;
+  SmallVector<std::string> subs;
+  for (auto [term, v] : llvm::zip(terms, *in)) {
+    FailureOr<std::string> s =
+        expandEllipsis(imp, term, shapeOf(v).size(), ellipsisRank);
+    if (failed(s))
+      return failure();
+    subs.push_back(*s);
+  }
+  // Loop ids: ellipsis dims first ('0' + k), then letters in order of
+  // first appearance.
+  SmallVector<char> loops;
+  for (int64_t k = 0; k < ellipsisRank; ++k)
+    loops.push_back(char('0' + k));
+  for (const std::string &s : subs)
+    for (char ch : s)
+      if (ch != '.' && !llvm::is_contained(loops, ch))
+        loops.push_back(ch);
+  auto loopOf = [&](const std::string &s, size_t pos) -> int64_t {
+    char ch = s[pos];
+    if (ch == '.') {
+      // The k-th ellipsis dim of this operand, right-aligned.
+      size_t first = s.find('.');
+      int64_t count = std::count(s.begin(), s.end(), '.');
+      return ellipsisRank - count + int64_t(pos - first);
+    }
+    return llvm::find(loops, ch) - loops.begin();
+  };
+  // Loop sizes (size-1 ellipsis dims broadcast).
+  SmallVector<int64_t> sizes(loops.size(), 1);
+  for (auto [s, v] : llvm::zip(subs, *in)) {
+    ArrayRef<int64_t> shape = shapeOf(v);
+    for (size_t p = 0; p < s.size(); ++p) {
+      int64_t l = loopOf(s, p);
+      if (shape[p] != 1 && sizes[l] != 1 && sizes[l] != shape[p])
+        return imp.nodeError() << "subscript '" << s[p] << "' has sizes "
+                               << sizes[l] << " and " << shape[p];
+      if (shape[p] != 1)
+        sizes[l] = shape[p];
+    }
+  }
+  // Output subscripts.
+  std::string outSubs;
+  if (explicitOutput) {
+    int64_t dummy = 0;
+    int64_t outRank = 0;
+    for (char ch : rhs)
+      outRank += ch != '.';
+    FailureOr<std::string> o = expandEllipsis(
+        imp, rhs, outRank + (rhs.contains("...") ? ellipsisRank : 0), dummy);
+    if (failed(o))
+      return failure();
+    outSubs = *o;
+  } else {
+    outSubs.append(ellipsisRank, '.');
+    std::string letters;
+    for (const std::string &s : subs)
+      for (char ch : s)
+        if (ch != '.' && std::count(lhs.begin(), lhs.end(), ch) == 1)
+          letters.push_back(ch);
+    llvm::sort(letters);
+    outSubs += letters;
+  }
+  MLIRContext *ctx = imp.b.getContext();
+  int64_t numLoops = loops.size();
+  SmallVector<AffineMap> maps;
+  for (auto [s, v] : llvm::zip(subs, *in)) {
+    ArrayRef<int64_t> shape = shapeOf(v);
+    SmallVector<AffineExpr> exprs;
+    for (size_t p = 0; p < s.size(); ++p) {
+      int64_t l = loopOf(s, p);
+      exprs.push_back(shape[p] == 1 && sizes[l] != 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(l, ctx));
+    }
+    maps.push_back(AffineMap::get(numLoops, 0, exprs, ctx));
+  }
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<int64_t> outShape;
+  SmallVector<bool> isOutput(numLoops, false);
+  for (size_t p = 0; p < outSubs.size(); ++p) {
+    if (outSubs[p] != '.' && !llvm::is_contained(loops, outSubs[p]))
+      return imp.nodeError() << "output subscript '" << outSubs[p]
+                             << "' is not an input subscript";
+    int64_t l = loopOf(outSubs, p);
+    if (isOutput[l])
+      return imp.nodeError() << "output subscript '" << outSubs[p]
+                             << "' repeats";
+    isOutput[l] = true;
+    outExprs.push_back(getAffineDimExpr(l, ctx));
+    outShape.push_back(sizes[l]);
+  }
+  maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t l = 0; l < numLoops; ++l)
+    iterators.push_back(isOutput[l] ? utils::IteratorType::parallel
+                                    : utils::IteratorType::reduction);
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  bool isFloat = isa<FloatType>(elementType);
+  Value zero = isFloat ? arith::ConstantOp::create(
+                             b, loc, elementType, b.getFloatAttr(elementType, 0))
+                             .getResult()
+                       : arith::ConstantOp::create(
+                             b, loc, elementType,
+                             b.getIntegerAttr(elementType, 0))
+                             .getResult();
+  Value init = linalg::FillOp::create(
+                   b, loc, ValueRange{zero},
+                   ValueRange{tensor::EmptyOp::create(b, loc, outShape,
+                                                      elementType)})
+                   .getResult(0);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), *in, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value p = args[0];
+        for (Value v : args.drop_front().drop_back())
+          p = isFloat ? arith::MulFOp::create(nb, l, p, v).getResult()
+                      : arith::MulIOp::create(nb, l, p, v).getResult();
+        Value acc = args.back();
+        Value sum = isFloat ? arith::AddFOp::create(nb, l, acc, p).getResult()
+                            : arith::AddIOp::create(nb, l, acc, p).getResult();
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  return imp.setOutput(0, generic.getResult(0), imp.inputInfo(0)->onnxType);
+}
+
+//===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
 void onnx_import::registerMatmulOps(OpTable &table) {
   table.on("MatMul", 1, matmulOp);
   table.on("Gemm", 7, gemmOp);
+  table.on("Einsum", 12, einsumOp);
 }

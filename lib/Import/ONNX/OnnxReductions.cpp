@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -308,6 +309,187 @@ static LogicalResult argReduceOp(Importer &imp, bool isMax) {
 }
 
 //===----------------------------------------------------------------------===//
+// TopK
+//===----------------------------------------------------------------------===//
+
+/// TopK along the last axis of a [rows, n] tensor: k passes, each a
+/// reduction picking, per row, the best element that comes after the
+/// previous pick in the order (value, then lower index first): O(k n)
+/// without a sort. Returns the [rows, k] values and i64 indices.
+static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
+                                         int64_t k, bool largest,
+                                         bool isUnsigned) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  int64_t rows = shape[0];
+  Type type = elementTypeOf(x);
+  Type i64 = b.getI64Type();
+  bool isFloat = isa<FloatType>(type);
+  auto cmp = [&](OpBuilder &nb, Location l, Value a, Value c, bool strict) {
+    // a before c in the order (strictly better, or also equal).
+    if (isFloat) {
+      arith::CmpFPredicate p =
+          largest ? (strict ? arith::CmpFPredicate::OGT
+                            : arith::CmpFPredicate::OGE)
+                  : (strict ? arith::CmpFPredicate::OLT
+                            : arith::CmpFPredicate::OLE);
+      return arith::CmpFOp::create(nb, l, p, a, c).getResult();
+    }
+    arith::CmpIPredicate p;
+    if (isUnsigned)
+      p = largest ? (strict ? arith::CmpIPredicate::ugt
+                            : arith::CmpIPredicate::uge)
+                  : (strict ? arith::CmpIPredicate::ult
+                            : arith::CmpIPredicate::ule);
+    else
+      p = largest ? (strict ? arith::CmpIPredicate::sgt
+                            : arith::CmpIPredicate::sge)
+                  : (strict ? arith::CmpIPredicate::slt
+                            : arith::CmpIPredicate::sle);
+    return arith::CmpIOp::create(nb, l, p, a, c).getResult();
+  };
+  auto c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  auto c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value values = tensor::EmptyOp::create(b, loc, {rows, k}, type);
+  Value indices = tensor::EmptyOp::create(b, loc, {rows, k}, i64);
+  auto loop = scf::ForOp::create(
+      b, loc, c0, arith::ConstantIndexOp::create(b, loc, k), c1,
+      ValueRange{values, indices},
+      [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
+        Value zeroIdx = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(0));
+        Value none = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(-1));
+        Value first =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, t, c0);
+        Value prevT = arith::SelectOp::create(
+            nb, l, first, c0, arith::SubIOp::create(nb, l, t, c1));
+        // Running best per row: value and index (-1: none yet).
+        Value bestV = tensor::EmptyOp::create(nb, l, {rows}, type);
+        Value bestI = linalg::FillOp::create(
+                          nb, l, ValueRange{none},
+                          ValueRange{tensor::EmptyOp::create(nb, l, {rows}, i64)})
+                          .getResult(0);
+        MLIRContext *ctx = nb.getContext();
+        AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+        AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+        auto pick = linalg::GenericOp::create(
+            nb, l, TypeRange{bestV.getType(), bestI.getType()}, ValueRange{x},
+            ValueRange{bestV, bestI}, ArrayRef<AffineMap>{id, row, row},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [&](OpBuilder &bb, Location ll, ValueRange args) {
+              Value v = args[0], bv = args[1], bi = args[2];
+              Value r = linalg::IndexOp::create(bb, ll, 0);
+              Value j = arith::IndexCastOp::create(
+                  bb, ll, i64, linalg::IndexOp::create(bb, ll, 1));
+              // Eligible: after the previous pick in the order.
+              Value pv = tensor::ExtractOp::create(bb, ll, iter[0],
+                                                   ValueRange{r, prevT});
+              Value pi = tensor::ExtractOp::create(bb, ll, iter[1],
+                                                   ValueRange{r, prevT});
+              Value worse = cmp(bb, ll, pv, v, /*strict=*/true);
+              Value tie = isFloat
+                              ? arith::CmpFOp::create(
+                                    bb, ll, arith::CmpFPredicate::OEQ, v, pv)
+                                    .getResult()
+                              : arith::CmpIOp::create(
+                                    bb, ll, arith::CmpIPredicate::eq, v, pv)
+                                    .getResult();
+              Value later = arith::CmpIOp::create(
+                  bb, ll, arith::CmpIPredicate::sgt, j, pi);
+              Value eligible = arith::OrIOp::create(
+                  bb, ll, first,
+                  arith::OrIOp::create(
+                      bb, ll, worse,
+                      arith::AndIOp::create(bb, ll, tie, later)));
+              Value noBest = arith::CmpIOp::create(
+                  bb, ll, arith::CmpIPredicate::slt, bi, zeroIdx);
+              Value better = arith::OrIOp::create(
+                  bb, ll, noBest, cmp(bb, ll, v, bv, /*strict=*/true));
+              Value take = arith::AndIOp::create(bb, ll, eligible, better);
+              linalg::YieldOp::create(
+                  bb, ll,
+                  ValueRange{arith::SelectOp::create(bb, ll, take, v, bv),
+                             arith::SelectOp::create(bb, ll, take, j, bi)});
+            });
+        SmallVector<OpFoldResult> offsets = {nb.getIndexAttr(0), t},
+                                  sizes = {nb.getIndexAttr(rows),
+                                           nb.getIndexAttr(1)},
+                                  strides = {nb.getIndexAttr(1),
+                                             nb.getIndexAttr(1)};
+        Value col = reshapeTo(nb, l, pick.getResult(0), {rows, 1});
+        Value colI = reshapeTo(nb, l, pick.getResult(1), {rows, 1});
+        Value nv = tensor::InsertSliceOp::create(nb, l, col, iter[0], offsets,
+                                                 sizes, strides);
+        Value ni = tensor::InsertSliceOp::create(nb, l, colI, iter[1],
+                                                 offsets, sizes, strides);
+        scf::YieldOp::create(nb, l, ValueRange{nv, ni});
+      });
+  (void)c0;
+  return {loop.getResult(0), loop.getResult(1)};
+}
+
+static LogicalResult topKOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"axis", "k", "largest", "sorted"})))
+    return failure();
+  int64_t k;
+  if (imp.opset < 10) {
+    k = imp.attrInt("k", -1);
+  } else {
+    FailureOr<std::vector<int64_t>> kv = imp.constInts(1, "K");
+    if (failed(kv))
+      return failure();
+    if (kv->size() != 1)
+      return imp.nodeError() << "K must hold one value";
+    k = kv->front();
+  }
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  int64_t rank = shape.size();
+  if (rank == 0)
+    return imp.nodeError() << "input must have rank >= 1";
+  int64_t axis = normAxis(imp.attrInt("axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return imp.nodeError() << "axis out of range";
+  if (k < 0 || k > shape[axis])
+    return imp.nodeError() << "K = " << k << " is outside [0, "
+                           << shape[axis] << "]";
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  // Move the axis last and flatten the rest into rows.
+  SmallVector<int32_t> perm;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis)
+      perm.push_back(i);
+  perm.push_back(axis);
+  Value t = axis == rank - 1 ? *x : transposeBy(b, loc, *x, perm);
+  int64_t n = shape[axis], rows = product(shape) / std::max<int64_t>(n, 1);
+  SmallVector<int64_t> outT(shapeOf(t));
+  outT.back() = k;
+  Value values, indices;
+  if (k == 0 || rows == 0) {
+    values = tensor::EmptyOp::create(b, loc, outT, elementTypeOf(*x));
+    indices = tensor::EmptyOp::create(b, loc, outT, b.getI64Type());
+  } else {
+    auto [v, i] = buildTopK(b, loc, reshapeTo(b, loc, t, {rows, n}), k,
+                            imp.attrInt("largest", 1),
+                            isOnnxUnsigned(imp.inputInfo(0)->onnxType));
+    values = reshapeTo(b, loc, v, outT);
+    indices = reshapeTo(b, loc, i, outT);
+  }
+  if (axis != rank - 1) {
+    SmallVector<int32_t> inverse(rank);
+    for (int64_t i = 0; i < rank; ++i)
+      inverse[perm[i]] = i;
+    values = transposeBy(b, loc, values, inverse);
+    indices = transposeBy(b, loc, indices, inverse);
+  }
+  if (failed(imp.setOutput(0, values, imp.inputInfo(0)->onnxType)))
+    return failure();
+  return imp.setOutput(1, indices, kInt64);
+}
+
+//===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
@@ -328,5 +510,6 @@ void onnx_import::registerReductionOps(OpTable &table) {
   table.on("ReduceLogSumExp", 1, reduce(OnnxReduce::LogSumExp));
   table.on("ReduceSumSquare", 1, reduce(OnnxReduce::SumSquare));
   table.on("ArgMax", 1, [](Importer &imp) { return argReduceOp(imp, true); });
+  table.on("TopK", 1, topKOp);
   table.on("ArgMin", 1, [](Importer &imp) { return argReduceOp(imp, false); });
 }
