@@ -207,13 +207,14 @@ static FailureOr<std::string> expandEllipsis(Importer &imp, StringRef term,
       return imp.nodeError() << "bad subscript '" << ch << "' in equation";
   if (dots == StringRef::npos) {
     if (letters != rank)
-      return imp.nodeError() << "subscripts '" << term << "' do not match rank "
-                             << rank;
+      return imp.nodeError()
+             << "subscripts '" << term << "' do not match rank " << rank;
     return term.str();
   }
   int64_t covered = rank - letters;
   if (covered < 0)
-    return imp.nodeError() << "subscripts '" << term << "' exceed rank " << rank;
+    return imp.nodeError() << "subscripts '" << term << "' exceed rank "
+                           << rank;
   ellipsisRank = std::max(ellipsisRank, covered);
   out = term.substr(0, dots).str();
   out.append(covered, '.');
@@ -333,8 +334,8 @@ static LogicalResult einsumOp(Importer &imp) {
                              << "' is not an input subscript";
     int64_t l = loopOf(outSubs, p);
     if (isOutput[l])
-      return imp.nodeError() << "output subscript '" << outSubs[p]
-                             << "' repeats";
+      return imp.nodeError()
+             << "output subscript '" << outSubs[p] << "' repeats";
     isOutput[l] = true;
     outExprs.push_back(getAffineDimExpr(l, ctx));
     outShape.push_back(sizes[l]);
@@ -347,18 +348,18 @@ static LogicalResult einsumOp(Importer &imp) {
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
   bool isFloat = isa<FloatType>(elementType);
-  Value zero = isFloat ? arith::ConstantOp::create(
-                             b, loc, elementType, b.getFloatAttr(elementType, 0))
-                             .getResult()
-                       : arith::ConstantOp::create(
-                             b, loc, elementType,
-                             b.getIntegerAttr(elementType, 0))
-                             .getResult();
-  Value init = linalg::FillOp::create(
-                   b, loc, ValueRange{zero},
-                   ValueRange{tensor::EmptyOp::create(b, loc, outShape,
-                                                      elementType)})
-                   .getResult(0);
+  Value zero = isFloat
+                   ? arith::ConstantOp::create(b, loc, elementType,
+                                               b.getFloatAttr(elementType, 0))
+                         .getResult()
+                   : arith::ConstantOp::create(b, loc, elementType,
+                                               b.getIntegerAttr(elementType, 0))
+                         .getResult();
+  Value init =
+      linalg::FillOp::create(
+          b, loc, ValueRange{zero},
+          ValueRange{tensor::EmptyOp::create(b, loc, outShape, elementType)})
+          .getResult(0);
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), *in, ValueRange{init}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {

@@ -327,24 +327,23 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
   auto cmp = [&](OpBuilder &nb, Location l, Value a, Value c, bool strict) {
     // a before c in the order (strictly better, or also equal).
     if (isFloat) {
-      arith::CmpFPredicate p =
-          largest ? (strict ? arith::CmpFPredicate::OGT
-                            : arith::CmpFPredicate::OGE)
-                  : (strict ? arith::CmpFPredicate::OLT
-                            : arith::CmpFPredicate::OLE);
+      arith::CmpFPredicate p = largest ? (strict ? arith::CmpFPredicate::OGT
+                                                 : arith::CmpFPredicate::OGE)
+                                       : (strict ? arith::CmpFPredicate::OLT
+                                                 : arith::CmpFPredicate::OLE);
       return arith::CmpFOp::create(nb, l, p, a, c).getResult();
     }
     arith::CmpIPredicate p;
     if (isUnsigned)
-      p = largest ? (strict ? arith::CmpIPredicate::ugt
-                            : arith::CmpIPredicate::uge)
-                  : (strict ? arith::CmpIPredicate::ult
-                            : arith::CmpIPredicate::ule);
+      p = largest
+              ? (strict ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::uge)
+              : (strict ? arith::CmpIPredicate::ult
+                        : arith::CmpIPredicate::ule);
     else
-      p = largest ? (strict ? arith::CmpIPredicate::sgt
-                            : arith::CmpIPredicate::sge)
-                  : (strict ? arith::CmpIPredicate::slt
-                            : arith::CmpIPredicate::sle);
+      p = largest
+              ? (strict ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+              : (strict ? arith::CmpIPredicate::slt
+                        : arith::CmpIPredicate::sle);
     return arith::CmpIOp::create(nb, l, p, a, c).getResult();
   };
   auto c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -355,7 +354,8 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
       b, loc, c0, arith::ConstantIndexOp::create(b, loc, k), c1,
       ValueRange{values, indices},
       [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
-        Value zeroIdx = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(0));
+        Value zeroIdx =
+            arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(0));
         Value none = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(-1));
         Value first =
             arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, t, c0);
@@ -363,10 +363,11 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
             nb, l, first, c0, arith::SubIOp::create(nb, l, t, c1));
         // Running best per row: value and index (-1: none yet).
         Value bestV = tensor::EmptyOp::create(nb, l, {rows}, type);
-        Value bestI = linalg::FillOp::create(
-                          nb, l, ValueRange{none},
-                          ValueRange{tensor::EmptyOp::create(nb, l, {rows}, i64)})
-                          .getResult(0);
+        Value bestI =
+            linalg::FillOp::create(
+                nb, l, ValueRange{none},
+                ValueRange{tensor::EmptyOp::create(nb, l, {rows}, i64)})
+                .getResult(0);
         MLIRContext *ctx = nb.getContext();
         AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
         AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -419,8 +420,8 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
         Value colI = reshapeTo(nb, l, pick.getResult(1), {rows, 1});
         Value nv = tensor::InsertSliceOp::create(nb, l, col, iter[0], offsets,
                                                  sizes, strides);
-        Value ni = tensor::InsertSliceOp::create(nb, l, colI, iter[1],
-                                                 offsets, sizes, strides);
+        Value ni = tensor::InsertSliceOp::create(nb, l, colI, iter[1], offsets,
+                                                 sizes, strides);
         scf::YieldOp::create(nb, l, ValueRange{nv, ni});
       });
   (void)c0;
@@ -452,8 +453,8 @@ static LogicalResult topKOp(Importer &imp) {
   if (axis < 0 || axis >= rank)
     return imp.nodeError() << "axis out of range";
   if (k < 0 || k > shape[axis])
-    return imp.nodeError() << "K = " << k << " is outside [0, "
-                           << shape[axis] << "]";
+    return imp.nodeError() << "K = " << k << " is outside [0, " << shape[axis]
+                           << "]";
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
   // Move the axis last and flatten the rest into rows.
