@@ -100,7 +100,9 @@ SHAPE_OPERANDS = {
 # Dropout's ratio and training_mode.
 CONSTANT_OPERANDS = {"Dropout": {1, 2}, "Range": {0, 1, 2},
                      "OneHot": {1}, "Resize": {1, 2}, "Upsample": {1},
-                     "CumSum": {1}}
+                     "CumSum": {1}, "HannWindow": {0}, "HammingWindow": {0},
+                     "BlackmanWindow": {0}, "MelWeightMatrix": {0, 1, 2, 3, 4},
+                     "DFT": {1}, "STFT": {1, 3}}
 
 
 def shape_inputs(graph):

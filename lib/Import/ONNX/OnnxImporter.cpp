@@ -683,6 +683,7 @@ static const OpTable &defaultOps() {
     registerIndexingOps(t);
     registerConvPoolOps(t);
     registerResizeOps(t);
+    registerSignalOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
     return t;
