@@ -5,6 +5,7 @@
 //   node ort_run.js MODEL.onnx --input NAME=FILE.npy ... [--output-dir DIR]
 //                   [--threads T] [--bench N] [--ort-dir DIR]
 //                   [--config KEY=VALUE ...] [--flush-mb MB] [--stat min]
+//                   [--opt-level disabled|basic|extended|all]
 //
 // Writes each output as DIR/<name>.npy and, with --bench N, prints
 // `median_ms <value>` over N runs after a warm-up. --ort-dir (or
@@ -85,6 +86,7 @@ async function main() {
   const args = process.argv.slice(2);
   let model = null, outDir = null, threads = 1, bench = 0, flushMb = 0;
   let stat = 'median';
+  let optLevel = 'all';
   let ortDir = process.env.QUANT_ORT_DIR ||
                path.join(__dirname, '..', '..', 'build', 'ort');
   const inputs = [];
@@ -101,6 +103,13 @@ async function main() {
     else if (a === '--bench') bench = Number(next());
     else if (a === '--ort-dir') ortDir = next();
     else if (a === '--flush-mb') flushMb = Number(next());
+    else if (a === '--opt-level') {
+      // 'disabled' runs the graph as written: ONNX semantics, the
+      // correctness reference; 'all' (default) is the speed reference.
+      optLevel = next();
+      if (!['disabled', 'basic', 'extended', 'all'].includes(optLevel))
+        fail(`--opt-level expects disabled, basic, extended or all, got '${optLevel}'`);
+    }
     else if (a === '--stat') {
       stat = next();
       if (stat !== 'min' && stat !== 'median') fail(`--stat expects min or median, got '${stat}'`);
@@ -128,7 +137,7 @@ async function main() {
   }
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1,
-    executionMode: 'sequential', graphOptimizationLevel: 'all', extra,
+    executionMode: 'sequential', graphOptimizationLevel: optLevel, extra,
   }).catch((e) => fail(`${model}: ${e.message}`));
   const feeds = {};
   for (const spec of inputs) {

@@ -686,6 +686,7 @@ static const OpTable &defaultOps() {
     registerSignalOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
+    registerOnnxDomainContribOps(t);
     return t;
   }();
   return table;

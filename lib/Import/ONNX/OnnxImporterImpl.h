@@ -229,8 +229,16 @@ void registerQuantOps(OpTable &table);
 /// MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /
 /// DynamicQuantizeLinear.
 void registerIntegerOps(OpTable &table);
-/// The com.microsoft domain.
+/// The com.microsoft domain (contrib ops; MatMulNBits is registered by
+/// registerMicrosoftQuantOps).
 void registerMicrosoftOps(OpTable &table);
+void registerMicrosoftQuantOps(OpTable &table);
+/// Contrib ops ONNX Runtime also accepts in the default domain.
+void registerOnnxDomainContribOps(OpTable &table);
+
+/// Float matmul of [..., M, K] by [..., K, N] with ONNX broadcasting
+/// (tosa.matmul).
+FailureOr<Value> batchedMatmul(Importer &imp, Value a, Value c);
 
 /// qnt.matmul on a DequantizeLinear'd initializer; `weightIsNK` says the
 /// weight is already [N, K] (Gemm transB = 1). `bias` may be null. Returns

@@ -33,7 +33,7 @@ using namespace mlir::qnt::onnx_import;
 //===----------------------------------------------------------------------===//
 
 /// Float matmul of [..., M, K] by [..., K, N] with ONNX broadcasting.
-static FailureOr<Value> floatMatmul(Importer &imp, Value a, Value c) {
+FailureOr<Value> onnx_import::batchedMatmul(Importer &imp, Value a, Value c) {
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
   SmallVector<int64_t> as(shapeOf(a)), cs(shapeOf(c));
@@ -110,7 +110,7 @@ static LogicalResult matmulOp(Importer &imp) {
   FailureOr<Value> c = imp.input(1);
   if (failed(c))
     return failure();
-  FailureOr<Value> result = floatMatmul(imp, *a, *c);
+  FailureOr<Value> result = batchedMatmul(imp, *a, *c);
   if (failed(result))
     return failure();
   return imp.setOutput(0, *result);
@@ -173,7 +173,7 @@ static LogicalResult gemmOp(Importer &imp) {
     return imp.nodeError() << "B must be 2-D";
   if (transB)
     w = transposeBy(b, loc, w, {1, 0});
-  FailureOr<Value> result = floatMatmul(imp, av, w);
+  FailureOr<Value> result = batchedMatmul(imp, av, w);
   if (failed(result))
     return failure();
   Value r = *result;

@@ -687,6 +687,6 @@ void onnx_import::registerQuantOps(OpTable &table) {
   table.on("QuantizeLinear", 10, quantizeLinearOp);
 }
 
-void onnx_import::registerMicrosoftOps(OpTable &table) {
+void onnx_import::registerMicrosoftQuantOps(OpTable &table) {
   table.on("MatMulNBits", 1, matMulNBitsOp);
 }

@@ -1,0 +1,919 @@
+//===- OnnxMicrosoft.cpp - com.microsoft contrib ops ----------------------===//
+//
+// The contrib ops ONNX Runtime's exporters and transformer optimizer write
+// (semantics: onnxruntime docs/ContribOperators.md): the fused norms
+// (SkipLayerNormalization, SkipSimplifiedLayerNormalization,
+// SimplifiedLayerNormalization), the GELU family (Gelu, FastGelu,
+// BiasGelu, QuickGelu), BiasAdd, Attention and MultiHeadAttention,
+// RotaryEmbedding, and the QOperator elementwise ops (QLinearAdd,
+// QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool,
+// QLinearConcat, QLinearSoftmax), which dequantize, compute in f32 and
+// requantize with round half to even and saturation, as ONNX Runtime does.
+// MatMulNBits lives with the weight-quantization ops (OnnxQuantOps.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnnxImporterImpl.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qnt;
+using namespace mlir::qnt::onnx_import;
+
+static Value fconst(OpBuilder &b, Location l, Type type, double v) {
+  return arith::ConstantOp::create(b, l, type, b.getFloatAttr(type, v));
+}
+
+//===----------------------------------------------------------------------===//
+// Norms
+//===----------------------------------------------------------------------===//
+
+/// Normalizes `x` over its last dim: (x - mean) * rsqrt(var + eps), or
+/// x * rsqrt(mean(x^2) + eps) when `rms`. Returns (y, mean, invStd).
+static std::tuple<Value, Value, Value> normalizeLast(OpBuilder &b, Location loc,
+                                                     Value x, double eps,
+                                                     bool rms,
+                                                     int64_t fromAxis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> axes;
+  for (int64_t i = fromAxis; i < type.getRank(); ++i)
+    axes.push_back(i);
+  Value mean, centered = x;
+  if (!rms) {
+    mean = reduceKeep(b, loc, x, axes, ReduceKind::Mean);
+    centered = tosa::SubOp::create(b, loc, type, x, mean);
+  }
+  Value var = reduceKeep(b, loc, mulOp(b, loc, type, centered, centered), axes,
+                         ReduceKind::Mean);
+  auto varType = cast<RankedTensorType>(var.getType());
+  Value inv = tosa::RsqrtOp::create(
+      b, loc, varType,
+      tosa::AddOp::create(b, loc, varType, var, scalarLike(b, loc, var, eps)));
+  return {mulOp(b, loc, type, centered, inv), mean, inv};
+}
+
+/// SkipLayerNormalization / SkipSimplifiedLayerNormalization: sum = input
+/// + skip (+ bias), normalized over the hidden dim, times gamma (+ beta).
+/// Outputs: output, mean, inv_std_var, input_skip_bias_sum.
+static LogicalResult skipLayerNormOp(Importer &imp, bool rms) {
+  if (failed(imp.checkAttrs({"epsilon"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0), skip = imp.input(1), gamma = imp.input(2);
+  if (failed(x) || failed(skip) || failed(gamma))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  if (rank < 1)
+    return imp.nodeError() << "input must have rank >= 1";
+  unsigned biasIndex = rms ? 3 : 4;
+  Value sum =
+      tosa::AddOp::create(b, loc, type, *x, toRank(b, loc, *skip, rank));
+  if (imp.hasInput(biasIndex)) {
+    FailureOr<Value> bias = imp.input(biasIndex);
+    if (failed(bias))
+      return failure();
+    sum = tosa::AddOp::create(b, loc, type, sum, toRank(b, loc, *bias, rank));
+  }
+  auto [y, mean, inv] = normalizeLast(
+      b, loc, sum, imp.attrFloat("epsilon", 1e-12f), rms, rank - 1);
+  y = mulOp(b, loc, type, y, toRank(b, loc, *gamma, rank));
+  if (!rms && imp.hasInput(3)) {
+    FailureOr<Value> beta = imp.input(3);
+    if (failed(beta))
+      return failure();
+    y = tosa::AddOp::create(b, loc, type, y, toRank(b, loc, *beta, rank));
+  }
+  if (imp.hasOutput(1) && mean && failed(imp.setOutput(1, mean)))
+    return failure();
+  if (failed(imp.setOutput(2, inv)) || failed(imp.setOutput(3, sum)))
+    return failure();
+  return imp.setOutput(0, y);
+}
+
+/// SimplifiedLayerNormalization (RMSNorm): x * rsqrt(mean(x^2) + eps) *
+/// scale over the dims from `axis`.
+static LogicalResult simplifiedLayerNormOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"axis", "epsilon", "stash_type"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0), scale = imp.input(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  int64_t axis = normAxis(imp.attrInt("axis", -1), rank);
+  if (axis < 0 || axis >= rank)
+    return imp.nodeError() << "axis out of range";
+  auto [y, mean, inv] = normalizeLast(
+      imp.b, imp.loc, *x, imp.attrFloat("epsilon", 1e-5f), true, axis);
+  y = mulOp(imp.b, imp.loc, type, y, toRank(imp.b, imp.loc, *scale, rank));
+  if (failed(imp.setOutput(1, inv)))
+    return failure();
+  return imp.setOutput(0, y);
+}
+
+//===----------------------------------------------------------------------===//
+// GELU family, BiasAdd
+//===----------------------------------------------------------------------===//
+
+enum class GeluKind { Erf, Fast, Quick };
+
+/// Gelu(x + bias): erf (Gelu, BiasGelu), tanh approximation (FastGelu) or
+/// x * sigmoid(alpha x) (QuickGelu).
+static LogicalResult geluFamilyOp(Importer &imp, GeluKind kind) {
+  if (failed(imp.checkAttrs(kind == GeluKind::Quick
+                                ? ArrayRef<StringRef>{"alpha"}
+                                : ArrayRef<StringRef>{})))
+    return failure();
+  FailureOr<SmallVector<Value>> in = allInputs(imp);
+  if (failed(in))
+    return failure();
+  if (in->empty() || in->size() > 2)
+    return imp.nodeError() << "expected one or two inputs";
+  Type type = elementTypeOf(in->front());
+  if (!isa<FloatType>(type))
+    return imp.nodeError() << "input must be a float tensor";
+  double alpha = imp.attrFloat("alpha", 1.702f);
+  FailureOr<Value> result = broadcastMap(
+      imp, *in, type, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value x = args[0];
+        if (args.size() > 1)
+          x = arith::AddFOp::create(b, l, x, args[1]);
+        Value half = arith::MulFOp::create(b, l, x, fconst(b, l, type, 0.5));
+        Value one = fconst(b, l, type, 1.0);
+        if (kind == GeluKind::Erf) {
+          Value e = math::ErfOp::create(
+              b, l,
+              arith::MulFOp::create(b, l, x, fconst(b, l, type, M_SQRT1_2)));
+          return arith::MulFOp::create(b, l, half,
+                                       arith::AddFOp::create(b, l, one, e));
+        }
+        if (kind == GeluKind::Fast) {
+          Value cube =
+              arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+          Value inner = arith::AddFOp::create(
+              b, l, x,
+              arith::MulFOp::create(b, l, cube, fconst(b, l, type, 0.044715)));
+          Value t = math::TanhOp::create(
+              b, l,
+              arith::MulFOp::create(b, l, inner,
+                                    fconst(b, l, type, std::sqrt(2.0 / M_PI))));
+          return arith::MulFOp::create(b, l, half,
+                                       arith::AddFOp::create(b, l, one, t));
+        }
+        Value ax = arith::MulFOp::create(b, l, x, fconst(b, l, type, alpha));
+        Value sig = arith::DivFOp::create(
+            b, l, one,
+            arith::AddFOp::create(
+                b, l, one,
+                math::ExpOp::create(b, l, arith::NegFOp::create(b, l, ax))));
+        return arith::MulFOp::create(b, l, x, sig);
+      });
+  if (failed(result))
+    return failure();
+  return imp.setOutput(0, *result);
+}
+
+static LogicalResult biasAddOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  FailureOr<SmallVector<Value>> in = allInputs(imp);
+  if (failed(in))
+    return failure();
+  if (in->size() != 3)
+    return imp.nodeError() << "expected input, bias and skip";
+  FailureOr<Value> result = broadcastMap(
+      imp, *in, elementTypeOf(in->front()),
+      [](OpBuilder &b, Location l, ValueRange a) {
+        return arith::AddFOp::create(
+                   b, l, arith::AddFOp::create(b, l, a[0], a[1]), a[2])
+            .getResult();
+      });
+  if (failed(result))
+    return failure();
+  return imp.setOutput(0, *result);
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// [B, S, N * H] -> [B, N, S, H].
+static Value splitHeads(OpBuilder &b, Location loc, Value x, int64_t heads) {
+  ArrayRef<int64_t> s = shapeOf(x);
+  Value r = reshapeTo(b, loc, x, {s[0], s[1], heads, s[2] / heads});
+  return transposeBy(b, loc, r, {0, 2, 1, 3});
+}
+
+/// softmax(Q K^T * scale + bias) V per head, Q / K / V as [B, S|L, N * H];
+/// `bias` is null or broadcasts to [B, N, S, L]. Returns [B, S, N * Hv].
+static FailureOr<Value> attentionCore(Importer &imp, Value q, Value k, Value v,
+                                      int64_t heads, double scale, Value bias,
+                                      bool causal, double maskValue) {
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  int64_t batch = shapeOf(q)[0], s = shapeOf(q)[1], l = shapeOf(k)[1];
+  if (shapeOf(q)[2] % heads || shapeOf(v)[2] % heads ||
+      shapeOf(k)[2] != shapeOf(q)[2])
+    return imp.nodeError() << "hidden sizes do not split into " << heads
+                           << " heads";
+  int64_t hv = shapeOf(v)[2] / heads;
+  Value qh = splitHeads(b, loc, q, heads), kh = splitHeads(b, loc, k, heads),
+        vh = splitHeads(b, loc, v, heads);
+  Value kt = transposeBy(b, loc, kh, {0, 1, 3, 2});
+  FailureOr<Value> scores = batchedMatmul(imp, qh, kt);
+  if (failed(scores))
+    return failure();
+  Type type = elementTypeOf(q);
+  auto scoreType = tensorType({batch, heads, s, l}, type);
+  Value sc =
+      mulOp(b, loc, scoreType, *scores, scalarLike(b, loc, *scores, scale));
+  if (bias)
+    sc = tosa::AddOp::create(b, loc, scoreType, sc, toRank(b, loc, bias, 4));
+  if (causal) {
+    // Query i (aligned to the end of the keys) sees keys j <= i + l - s.
+    sc = buildGeneric(
+        b, loc, {sc}, scoreType, [&](OpBuilder &nb, Location ll, ValueRange a) {
+          Value i = linalg::IndexOp::create(nb, ll, 2);
+          Value j = linalg::IndexOp::create(nb, ll, 3);
+          Value limit = arith::AddIOp::create(
+              nb, ll, i, arith::ConstantIndexOp::create(nb, ll, l - s));
+          Value future = arith::CmpIOp::create(
+              nb, ll, arith::CmpIPredicate::sgt, j, limit);
+          return arith::SelectOp::create(
+                     nb, ll, future,
+                     arith::AddFOp::create(nb, ll, a[0],
+                                           fconst(nb, ll, type, maskValue)),
+                     a[0])
+              .getResult();
+        });
+  }
+  Value max = reduceKeep(b, loc, sc, {3}, ReduceKind::Max);
+  Value e = tosa::ExpOp::create(
+      b, loc, scoreType, tosa::SubOp::create(b, loc, scoreType, sc, max));
+  Value probs = divide(b, loc, e, reduceKeep(b, loc, e, {3}, ReduceKind::Sum));
+  FailureOr<Value> ctxv = batchedMatmul(imp, probs, vh);
+  if (failed(ctxv))
+    return failure();
+  Value merged = transposeBy(b, loc, *ctxv, {0, 2, 1, 3});
+  return reshapeTo(b, loc, merged, {batch, s, heads * hv});
+}
+
+/// A key padding mask as an additive [B, 1, 1, L] bias: raw 0/1 masks
+/// ([B, L]) and right-padding lengths ([B]).
+static FailureOr<Value> maskBias(Importer &imp, Value mask, int64_t batch,
+                                 int64_t keys, Type type, double maskValue) {
+  ArrayRef<int64_t> ms = shapeOf(mask);
+  auto biasType = tensorType({batch, 1, 1, keys}, type);
+  if (ms.size() == 2 && ms[0] == batch && ms[1] == keys) {
+    Value m = reshapeTo(imp.b, imp.loc, mask, {batch, 1, 1, keys});
+    return buildGeneric(
+        imp.b, imp.loc, {m}, biasType,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value zero = arith::ConstantOp::create(
+              b, l, a[0].getType(), b.getIntegerAttr(a[0].getType(), 0));
+          Value off =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[0], zero);
+          return arith::SelectOp::create(b, l, off,
+                                         fconst(b, l, type, maskValue),
+                                         fconst(b, l, type, 0.0))
+              .getResult();
+        });
+  }
+  if (ms.size() == 1 && ms[0] == batch) {
+    Value m = reshapeTo(imp.b, imp.loc, mask, {batch, 1, 1, 1});
+    return buildGeneric(
+        imp.b, imp.loc, {m}, biasType,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value j = arith::IndexCastOp::create(
+              b, l, a[0].getType(), linalg::IndexOp::create(b, l, 3));
+          Value off =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, j, a[0]);
+          return arith::SelectOp::create(b, l, off,
+                                         fconst(b, l, type, maskValue),
+                                         fconst(b, l, type, 0.0))
+              .getResult();
+        });
+  }
+  return imp.nodeError() << "unsupported mask shape: only [batch] lengths and "
+                            "[batch, keys] 0/1 masks";
+}
+
+/// Attention (BERT style): one packed QKV projection of the input.
+static LogicalResult attentionOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"num_heads", "unidirectional", "qkv_hidden_sizes",
+                             "mask_filter_value", "scale", "do_rotary",
+                             "past_present_share_buffer"})))
+    return failure();
+  if (imp.hasInput(4) || imp.hasInput(5) || imp.hasOutput(1))
+    return imp.nodeError() << "past / present state is not supported";
+  if (imp.attrInt("do_rotary", 0))
+    return imp.nodeError() << "do_rotary = 1 is not supported";
+  int64_t heads = imp.attrInt("num_heads", 0);
+  if (heads <= 0)
+    return imp.nodeError() << "num_heads must be positive";
+  FailureOr<Value> x = imp.input(0), w = imp.input(1);
+  if (failed(x) || failed(w))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*w);
+  if (xs.size() != 3 || ws.size() != 2 || ws[0] != xs[2])
+    return imp.nodeError() << "input must be [B, S, in] and weights [in, "
+                              "q + k + v]";
+  int64_t total = ws[1];
+  std::vector<int64_t> sizes =
+      imp.attrInts("qkv_hidden_sizes")
+          .value_or(std::vector<int64_t>{total / 3, total / 3, total / 3});
+  if (sizes.size() != 3 || sizes[0] + sizes[1] + sizes[2] != total)
+    return imp.nodeError() << "qkv_hidden_sizes do not add up to the weights";
+  FailureOr<Value> proj = batchedMatmul(imp, *x, *w);
+  if (failed(proj))
+    return failure();
+  Type type = elementTypeOf(*x);
+  Value p = *proj;
+  if (imp.hasInput(2)) {
+    FailureOr<Value> bias = imp.input(2);
+    if (failed(bias))
+      return failure();
+    p = tosa::AddOp::create(b, loc, cast<RankedTensorType>(p.getType()), p,
+                            toRank(b, loc, *bias, 3));
+  }
+  int64_t batch = xs[0], s = xs[1];
+  auto part = [&](int64_t offset, int64_t size) {
+    return tensor::ExtractSliceOp::create(
+               b, loc, tensorType({batch, s, size}, type), p, ValueRange{},
+               ValueRange{}, ValueRange{}, ArrayRef<int64_t>{0, 0, offset},
+               ArrayRef<int64_t>{batch, s, size}, ArrayRef<int64_t>{1, 1, 1})
+        .getResult();
+  };
+  Value q = part(0, sizes[0]), k = part(sizes[0], sizes[1]),
+        v = part(sizes[0] + sizes[1], sizes[2]);
+  double maskValue = imp.attrFloat("mask_filter_value", -10000.0f);
+  Value bias;
+  if (imp.hasInput(3)) {
+    FailureOr<Value> mask = imp.input(3);
+    if (failed(mask))
+      return failure();
+    FailureOr<Value> mb = maskBias(imp, *mask, batch, s, type, maskValue);
+    if (failed(mb))
+      return failure();
+    bias = *mb;
+  }
+  if (imp.hasInput(6)) {
+    FailureOr<Value> ab = imp.input(6);
+    if (failed(ab))
+      return failure();
+    bias = bias ? tosa::AddOp::create(
+                      b, loc, tensorType({batch, heads, s, s}, type),
+                      toRank(b, loc, bias, 4), toRank(b, loc, *ab, 4))
+                      .getResult()
+                : *ab;
+  }
+  double scale = imp.attrFloat("scale", 0.0f);
+  if (scale == 0.0)
+    scale = 1.0 / std::sqrt(double(sizes[0] / heads));
+  FailureOr<Value> out =
+      attentionCore(imp, q, k, v, heads, scale, bias,
+                    imp.attrInt("unidirectional", 0), maskValue);
+  if (failed(out))
+    return failure();
+  return imp.setOutput(0, *out);
+}
+
+/// MultiHeadAttention with separate query, key and value ([B, S, D]).
+static LogicalResult multiHeadAttentionOp(Importer &imp) {
+  if (failed(imp.checkAttrs(
+          {"num_heads", "unidirectional", "scale", "mask_filter_value"})))
+    return failure();
+  if (imp.hasInput(6) || imp.hasInput(7) || imp.hasOutput(1) ||
+      imp.hasOutput(2))
+    return imp.nodeError() << "past / present state is not supported";
+  int64_t heads = imp.attrInt("num_heads", 0);
+  if (heads <= 0)
+    return imp.nodeError() << "num_heads must be positive";
+  FailureOr<Value> q = imp.input(0), k = imp.input(1), v = imp.input(2);
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  if (shapeOf(*q).size() != 3 || shapeOf(*k).size() != 3 ||
+      shapeOf(*v).size() != 3)
+    return imp.nodeError() << "query, key and value must be [B, S, D] (packed "
+                              "forms are not supported)";
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  Type type = elementTypeOf(*q);
+  int64_t batch = shapeOf(*q)[0], s = shapeOf(*q)[1], l = shapeOf(*k)[1];
+  Value qv = *q, kv = *k, vv = *v;
+  if (imp.hasInput(3)) {
+    // bias: [Dq + Dk + Dv], added to the projections.
+    FailureOr<Value> bias = imp.input(3);
+    if (failed(bias))
+      return failure();
+    int64_t dq = shapeOf(qv)[2], dk = shapeOf(kv)[2], dv = shapeOf(vv)[2];
+    auto slice = [&](int64_t off, int64_t n) {
+      return tensor::ExtractSliceOp::create(
+                 b, loc, tensorType({n}, type), *bias, ValueRange{},
+                 ValueRange{}, ValueRange{}, ArrayRef<int64_t>{off},
+                 ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1})
+          .getResult();
+    };
+    auto add = [&](Value x, Value bb) {
+      return tosa::AddOp::create(b, loc, cast<RankedTensorType>(x.getType()), x,
+                                 toRank(b, loc, bb, 3))
+          .getResult();
+    };
+    qv = add(qv, slice(0, dq));
+    kv = add(kv, slice(dq, dk));
+    vv = add(vv, slice(dq + dk, dv));
+  }
+  double maskValue = imp.attrFloat("mask_filter_value", -10000.0f);
+  Value bias;
+  if (imp.hasInput(4)) {
+    FailureOr<Value> mask = imp.input(4);
+    if (failed(mask))
+      return failure();
+    FailureOr<Value> mb = maskBias(imp, *mask, batch, l, type, maskValue);
+    if (failed(mb))
+      return failure();
+    bias = *mb;
+  }
+  if (imp.hasInput(5)) {
+    FailureOr<Value> ab = imp.input(5);
+    if (failed(ab))
+      return failure();
+    bias = bias ? tosa::AddOp::create(
+                      b, loc, tensorType({batch, heads, s, l}, type),
+                      toRank(b, loc, bias, 4), toRank(b, loc, *ab, 4))
+                      .getResult()
+                : *ab;
+  }
+  double scale = imp.attrFloat("scale", 0.0f);
+  if (scale == 0.0)
+    scale = 1.0 / std::sqrt(double(shapeOf(qv)[2] / heads));
+  FailureOr<Value> out =
+      attentionCore(imp, qv, kv, vv, heads, scale, bias,
+                    imp.attrInt("unidirectional", 0), maskValue);
+  if (failed(out))
+    return failure();
+  return imp.setOutput(0, *out);
+}
+
+//===----------------------------------------------------------------------===//
+// RotaryEmbedding
+//===----------------------------------------------------------------------===//
+
+/// RotaryEmbedding on [B, S, N * H] or [B, N, S, H] input: the first
+/// rotary_embedding_dim (default H) dims of each head rotate by the cached
+/// cos / sin of the token's position, in halves or interleaved pairs.
+static LogicalResult rotaryEmbeddingOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"interleaved", "num_heads", "rotary_embedding_dim",
+                             "scale", "is_packed_batching"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0), pos = imp.input(1), cosC = imp.input(2),
+                   sinC = imp.input(3);
+  if (failed(x) || failed(pos) || failed(cosC) || failed(sinC))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  int64_t half = shapeOf(*cosC).back();
+  int64_t maxPos = shapeOf(*cosC)[0];
+  bool interleaved = imp.attrInt("interleaved", 0);
+  int64_t heads = imp.attrInt("num_heads", 0);
+  int64_t batch, seq, headDim;
+  bool bsnh = xs.size() == 3;
+  if (bsnh) {
+    if (heads <= 0) {
+      // Without num_heads the rotary dim is the head size.
+      heads = xs[2] / (2 * half);
+    }
+    batch = xs[0];
+    seq = xs[1];
+    headDim = xs[2] / std::max<int64_t>(heads, 1);
+  } else if (xs.size() == 4) {
+    batch = xs[0];
+    heads = xs[1];
+    seq = xs[2];
+    headDim = xs[3];
+  } else {
+    return imp.nodeError() << "input must be [B, S, hidden] or [B, N, S, H]";
+  }
+  int64_t rotary = imp.attrInt("rotary_embedding_dim", 2 * half);
+  if (heads <= 0 || rotary != 2 * half || rotary > headDim)
+    return imp.nodeError() << "rotary dims do not match the caches";
+  ArrayRef<int64_t> ps = shapeOf(*pos);
+  bool scalarPos = product(ps) == 1;
+  if (!scalarPos && !(ps.size() == 2 && ps[0] == batch && ps[1] == seq))
+    return imp.nodeError() << "position_ids must be [B, S] or one offset";
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  Value xv = *x, pv = scalarPos ? reshapeTo(b, loc, *pos, {1}) : *pos,
+        cv = *cosC, sv = *sinC;
+  Type type = elementTypeOf(xv);
+  Value result = buildGeneric(
+      b, loc, {xv}, cast<RankedTensorType>(xv.getType()),
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        // Coordinates: batch, seq, head, dim within the head.
+        Value bi = linalg::IndexOp::create(nb, l, 0);
+        Value si = linalg::IndexOp::create(nb, l, bsnh ? 1 : 2);
+        Value inner = linalg::IndexOp::create(nb, l, bsnh ? 2 : 3);
+        Value dh = arith::ConstantIndexOp::create(nb, l, headDim);
+        Value d =
+            bsnh ? arith::RemUIOp::create(nb, l, inner, dh).getResult() : inner;
+        Value rotaryC = arith::ConstantIndexOp::create(nb, l, rotary);
+        Value inRotary =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, d, rotaryC);
+        Value position;
+        if (scalarPos) {
+          Value off = tensor::ExtractOp::create(
+              nb, l, pv, ValueRange{arith::ConstantIndexOp::create(nb, l, 0)});
+          position = arith::AddIOp::create(
+              nb, l, off, arith::IndexCastOp::create(nb, l, off.getType(), si));
+        } else {
+          position = tensor::ExtractOp::create(nb, l, pv, ValueRange{bi, si});
+        }
+        Value p = boundedIndex(nb, l, position, maxPos);
+        // Pair partner and cache column of dim d.
+        Value one = arith::ConstantIndexOp::create(nb, l, 1);
+        Value halfC = arith::ConstantIndexOp::create(nb, l, half);
+        Value dr = arith::MinUIOp::create(
+            nb, l, d, arith::SubIOp::create(nb, l, rotaryC, one));
+        Value col, partner, isFirst;
+        if (interleaved) {
+          col = arith::DivUIOp::create(
+              nb, l, dr, arith::ConstantIndexOp::create(nb, l, 2));
+          Value odd = arith::RemUIOp::create(
+              nb, l, dr, arith::ConstantIndexOp::create(nb, l, 2));
+          isFirst =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, odd,
+                                    arith::ConstantIndexOp::create(nb, l, 0));
+          partner = arith::SelectOp::create(
+              nb, l, isFirst, arith::AddIOp::create(nb, l, dr, one),
+              arith::SubIOp::create(nb, l, dr, one));
+        } else {
+          isFirst = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, dr,
+                                          halfC);
+          col = arith::SelectOp::create(
+              nb, l, isFirst, dr, arith::SubIOp::create(nb, l, dr, halfC));
+          partner = arith::SelectOp::create(
+              nb, l, isFirst, arith::AddIOp::create(nb, l, dr, halfC),
+              arith::SubIOp::create(nb, l, dr, halfC));
+        }
+        Value c = tensor::ExtractOp::create(nb, l, cv, ValueRange{p, col});
+        Value s = tensor::ExtractOp::create(nb, l, sv, ValueRange{p, col});
+        SmallVector<Value> coords;
+        for (int64_t i = 0; i < int64_t(xs.size()); ++i)
+          coords.push_back(linalg::IndexOp::create(nb, l, i));
+        coords.back() =
+            bsnh ? arith::AddIOp::create(
+                       nb, l, arith::SubIOp::create(nb, l, inner, d), partner)
+                       .getResult()
+                 : partner;
+        Value other = tensor::ExtractOp::create(nb, l, xv, coords);
+        // first: x c - partner s; second: x c + partner s.
+        Value xc = arith::MulFOp::create(nb, l, a[0], c);
+        Value ps = arith::MulFOp::create(nb, l, other, s);
+        Value rotated = arith::SelectOp::create(
+            nb, l, isFirst, arith::SubFOp::create(nb, l, xc, ps),
+            arith::AddFOp::create(nb, l, xc, ps));
+        (void)type;
+        return arith::SelectOp::create(nb, l, inRotary, rotated, a[0]);
+      });
+  return imp.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
+// QOperator elementwise ops
+//===----------------------------------------------------------------------===//
+
+/// A scalar quantization parameter (scale or zero point) at input `i`, as
+/// an SSA scalar; a missing zero point is 0 of `zpType`.
+static FailureOr<Value> scalarParam(Importer &imp, unsigned i, Type zpType) {
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  if (!imp.hasInput(i))
+    return arith::ConstantOp::create(b, loc, zpType,
+                                     b.getIntegerAttr(zpType, 0))
+        .getResult();
+  FailureOr<Value> v = imp.input(i);
+  if (failed(v))
+    return failure();
+  if (product(shapeOf(*v)) != 1)
+    return imp.nodeError() << "input " << i
+                           << " must be a scalar (per-tensor quantization)";
+  Value flat = reshapeTo(b, loc, *v, {1});
+  return tensor::ExtractOp::create(
+             b, loc, flat,
+             ValueRange{arith::ConstantIndexOp::create(b, loc, 0)})
+      .getResult();
+}
+
+struct QParams {
+  Value scale, zeroPoint;
+  bool isUnsigned;
+};
+
+static FailureOr<QParams> qparams(Importer &imp, unsigned scaleIndex,
+                                  unsigned zpIndex, Type codeType,
+                                  bool isUnsigned) {
+  FailureOr<Value> s = scalarParam(imp, scaleIndex, codeType);
+  FailureOr<Value> z = scalarParam(imp, zpIndex, codeType);
+  if (failed(s) || failed(z))
+    return failure();
+  if (!s->getType().isF32())
+    return imp.nodeError() << "input " << scaleIndex << " must be a float "
+                           << "scale";
+  return QParams{*s, *z, isUnsigned};
+}
+
+static Value dequantizeScalar(OpBuilder &b, Location l, Value code,
+                              const QParams &p) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto widen = [&](Value v) -> Value {
+    return p.isUnsigned ? arith::ExtUIOp::create(b, l, i32, v).getResult()
+                        : arith::ExtSIOp::create(b, l, i32, v).getResult();
+  };
+  Value d = arith::SubIOp::create(b, l, widen(code), widen(p.zeroPoint));
+  return arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, f32, d),
+                               p.scale);
+}
+
+/// round_half_even(x / scale) + zero point, saturated to the code type.
+static Value quantizeScalar(OpBuilder &b, Location l, Value x, const QParams &p,
+                            Type codeType) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Value q =
+      math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, x, p.scale));
+  Value zp = p.isUnsigned
+                 ? arith::ExtUIOp::create(b, l, i32, p.zeroPoint).getResult()
+                 : arith::ExtSIOp::create(b, l, i32, p.zeroPoint).getResult();
+  q = arith::AddFOp::create(b, l, q, arith::SIToFPOp::create(b, l, f32, zp));
+  unsigned bits = codeType.getIntOrFloatBitWidth();
+  double lo = p.isUnsigned ? 0 : -std::ldexp(1.0, bits - 1);
+  double hi =
+      p.isUnsigned ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
+  q = arith::MaximumFOp::create(b, l, q, fconst(b, l, f32, lo));
+  q = arith::MinimumFOp::create(b, l, q, fconst(b, l, f32, hi));
+  return p.isUnsigned ? arith::FPToUIOp::create(b, l, codeType, q).getResult()
+                      : arith::FPToSIOp::create(b, l, codeType, q).getResult();
+}
+
+static FailureOr<Value> codesInput(Importer &imp, unsigned i,
+                                   bool &isUnsigned) {
+  FailureOr<Value> v = imp.input(i);
+  if (failed(v))
+    return failure();
+  ValueInfo *info = imp.inputInfo(i);
+  if (!info || (info->onnxType != kUint8 && info->onnxType != kInt8))
+    return imp.nodeError() << "input " << i << " must be uint8 or int8";
+  isUnsigned = info->onnxType == kUint8;
+  return v;
+}
+
+/// QLinearAdd / QLinearMul: (A, As, Az, B, Bs, Bz, Cs, Cz).
+static LogicalResult qlinearBinaryOp(Importer &imp, bool isMul) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  bool aU, bU;
+  FailureOr<Value> a = codesInput(imp, 0, aU), c = codesInput(imp, 3, bU);
+  if (failed(a) || failed(c))
+    return failure();
+  Type codeType = elementTypeOf(*a);
+  FailureOr<QParams> pa = qparams(imp, 1, 2, codeType, aU),
+                     pb = qparams(imp, 4, 5, codeType, bU),
+                     pc = qparams(imp, 6, 7, codeType, aU);
+  if (failed(pa) || failed(pb) || failed(pc))
+    return failure();
+  FailureOr<Value> result = broadcastMap(
+      imp, {*a, *c}, codeType, [&](OpBuilder &b, Location l, ValueRange x) {
+        Value fa = dequantizeScalar(b, l, x[0], *pa);
+        Value fb = dequantizeScalar(b, l, x[1], *pb);
+        Value r = isMul ? arith::MulFOp::create(b, l, fa, fb).getResult()
+                        : arith::AddFOp::create(b, l, fa, fb).getResult();
+        return quantizeScalar(b, l, r, *pc, codeType);
+      });
+  if (failed(result))
+    return failure();
+  return imp.setOutput(0, *result, aU ? kUint8 : kInt8);
+}
+
+/// QLinearSigmoid / QLinearLeakyRelu: (X, Xs, Xz, Ys, Yz).
+static LogicalResult qlinearUnaryOp(Importer &imp, bool isSigmoid) {
+  if (failed(imp.checkAttrs(isSigmoid ? ArrayRef<StringRef>{}
+                                      : ArrayRef<StringRef>{"alpha"})))
+    return failure();
+  bool xU;
+  FailureOr<Value> x = codesInput(imp, 0, xU);
+  if (failed(x))
+    return failure();
+  Type codeType = elementTypeOf(*x);
+  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
+                     py = qparams(imp, 3, 4, codeType, xU);
+  if (failed(px) || failed(py))
+    return failure();
+  double alpha = imp.attrFloat("alpha", 0.01f);
+  FailureOr<Value> result = broadcastMap(
+      imp, {*x}, codeType, [&](OpBuilder &b, Location l, ValueRange v) {
+        Type f32 = b.getF32Type();
+        Value f = dequantizeScalar(b, l, v[0], *px);
+        Value r;
+        if (isSigmoid) {
+          Value one = fconst(b, l, f32, 1.0);
+          r = arith::DivFOp::create(
+              b, l, one,
+              arith::AddFOp::create(
+                  b, l, one,
+                  math::ExpOp::create(b, l, arith::NegFOp::create(b, l, f))));
+        } else {
+          Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, f,
+                                            fconst(b, l, f32, 0.0));
+          r = arith::SelectOp::create(
+              b, l, neg,
+              arith::MulFOp::create(b, l, f, fconst(b, l, f32, alpha)), f);
+        }
+        return quantizeScalar(b, l, r, *py, codeType);
+      });
+  if (failed(result))
+    return failure();
+  return imp.setOutput(0, *result, xU ? kUint8 : kInt8);
+}
+
+/// Dequantized [..] tensor of codes.
+static Value dequantizeTensor(Importer &imp, Value codes, const QParams &p) {
+  auto type = cast<RankedTensorType>(codes.getType());
+  return buildGeneric(imp.b, imp.loc, {codes},
+                      tensorType(type.getShape(), imp.b.getF32Type()),
+                      [&](OpBuilder &b, Location l, ValueRange v) {
+                        return dequantizeScalar(b, l, v[0], p);
+                      });
+}
+
+static Value quantizeTensor(Importer &imp, Value x, const QParams &p,
+                            Type codeType) {
+  auto type = cast<RankedTensorType>(x.getType());
+  return buildGeneric(imp.b, imp.loc, {x},
+                      tensorType(type.getShape(), codeType),
+                      [&](OpBuilder &b, Location l, ValueRange v) {
+                        return quantizeScalar(b, l, v[0], p, codeType);
+                      });
+}
+
+/// QLinearGlobalAveragePool: (X, Xs, Xz, Ys, Yz), NCHW or channels_last.
+static LogicalResult qlinearGlobalAveragePoolOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"channels_last"})))
+    return failure();
+  bool xU;
+  FailureOr<Value> x = codesInput(imp, 0, xU);
+  if (failed(x))
+    return failure();
+  Type codeType = elementTypeOf(*x);
+  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
+                     py = qparams(imp, 3, 4, codeType, xU);
+  if (failed(px) || failed(py))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  if (rank < 3)
+    return imp.nodeError() << "input must have rank >= 3";
+  bool channelsLast = imp.attrInt("channels_last", 0);
+  SmallVector<int64_t> axes;
+  for (int64_t i = channelsLast ? 1 : 2; i < (channelsLast ? rank - 1 : rank);
+       ++i)
+    axes.push_back(i);
+  Value f = dequantizeTensor(imp, *x, *px);
+  Value mean = reduceKeep(imp.b, imp.loc, f, axes, ReduceKind::Mean);
+  return imp.setOutput(0, quantizeTensor(imp, mean, *py, codeType),
+                       xU ? kUint8 : kInt8);
+}
+
+/// QLinearConcat: (Ys, Yz, then (X, Xs, Xz) per input), axis.
+static LogicalResult qlinearConcatOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"axis"})))
+    return failure();
+  unsigned n = imp.numInputs();
+  if (n < 5 || (n - 2) % 3)
+    return imp.nodeError() << "expected Y_scale, Y_zero_point and (X, scale, "
+                              "zero point) triples";
+  bool yU;
+  FailureOr<Value> first = codesInput(imp, 2, yU);
+  if (failed(first))
+    return failure();
+  Type codeType = elementTypeOf(*first);
+  FailureOr<QParams> py = qparams(imp, 0, 1, codeType, yU);
+  if (failed(py))
+    return failure();
+  int64_t rank = shapeOf(*first).size();
+  int64_t axis = normAxis(imp.attrInt("axis", 0), rank);
+  if (axis < 0 || axis >= rank)
+    return imp.nodeError() << "axis out of range";
+  SmallVector<Value> parts;
+  SmallVector<int64_t> shape(shapeOf(*first));
+  shape[axis] = 0;
+  for (unsigned i = 2; i < n; i += 3) {
+    bool xU;
+    FailureOr<Value> x = codesInput(imp, i, xU);
+    if (failed(x))
+      return failure();
+    FailureOr<QParams> px = qparams(imp, i + 1, i + 2, codeType, xU);
+    if (failed(px))
+      return failure();
+    if (int64_t(shapeOf(*x).size()) != rank)
+      return imp.nodeError() << "inputs have different ranks";
+    shape[axis] += shapeOf(*x)[axis];
+    parts.push_back(
+        quantizeTensor(imp, dequantizeTensor(imp, *x, *px), *py, codeType));
+  }
+  Value result = tosa::ConcatOp::create(
+      imp.b, imp.loc, tensorType(shape, codeType), parts, uint32_t(axis));
+  return imp.setOutput(0, result, yU ? kUint8 : kInt8);
+}
+
+/// QLinearSoftmax: (X, Xs, Xz, Ys, Yz), axis (opset-13 semantics when the
+/// node says opset >= 13, else the 2-D flattening).
+static LogicalResult qlinearSoftmaxOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"axis", "opset"})))
+    return failure();
+  bool xU;
+  FailureOr<Value> x = codesInput(imp, 0, xU);
+  if (failed(x))
+    return failure();
+  Type codeType = elementTypeOf(*x);
+  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
+                     py = qparams(imp, 3, 4, codeType, xU);
+  if (failed(px) || failed(py))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  int64_t rank = shape.size();
+  int64_t opset = imp.attrInt("opset", 13);
+  int64_t axis = normAxis(imp.attrInt("axis", opset >= 13 ? -1 : 1), rank);
+  if (axis < 0 || axis >= rank)
+    return imp.nodeError() << "axis out of range";
+  Value f = dequantizeTensor(imp, *x, *px);
+  auto softmax = [&](Value v, int64_t ax) {
+    auto type = cast<RankedTensorType>(v.getType());
+    Value max = reduceKeep(b, loc, v, {ax}, ReduceKind::Max);
+    Value e = tosa::ExpOp::create(b, loc, type,
+                                  tosa::SubOp::create(b, loc, type, v, max));
+    return divide(b, loc, e, reduceKeep(b, loc, e, {ax}, ReduceKind::Sum));
+  };
+  Value y;
+  if (opset >= 13 || axis == rank - 1) {
+    y = softmax(f, axis);
+  } else {
+    Value flat = reshapeTo(
+        b, loc, f,
+        {product(shape.take_front(axis)), product(shape.drop_front(axis))});
+    y = reshapeTo(b, loc, softmax(flat, 1), shape);
+  }
+  return imp.setOutput(0, quantizeTensor(imp, y, *py, codeType),
+                       xU ? kUint8 : kInt8);
+}
+
+//===----------------------------------------------------------------------===//
+// Registration
+//===----------------------------------------------------------------------===//
+
+void onnx_import::registerMicrosoftOps(OpTable &table) {
+  registerMicrosoftQuantOps(table);
+  table.on("SkipLayerNormalization", 1,
+           [](Importer &imp) { return skipLayerNormOp(imp, false); });
+  table.on("SkipSimplifiedLayerNormalization", 1,
+           [](Importer &imp) { return skipLayerNormOp(imp, true); });
+  table.on("SimplifiedLayerNormalization", 1, simplifiedLayerNormOp);
+  table.on("Gelu", 1,
+           [](Importer &imp) { return geluFamilyOp(imp, GeluKind::Erf); });
+  table.on("BiasGelu", 1,
+           [](Importer &imp) { return geluFamilyOp(imp, GeluKind::Erf); });
+  table.on("FastGelu", 1,
+           [](Importer &imp) { return geluFamilyOp(imp, GeluKind::Fast); });
+  table.on("QuickGelu", 1,
+           [](Importer &imp) { return geluFamilyOp(imp, GeluKind::Quick); });
+  table.on("BiasAdd", 1, biasAddOp);
+  table.on("Attention", 1, attentionOp);
+  table.on("MultiHeadAttention", 1, multiHeadAttentionOp);
+  table.on("RotaryEmbedding", 1, rotaryEmbeddingOp);
+  table.on("QLinearAdd", 1,
+           [](Importer &imp) { return qlinearBinaryOp(imp, false); });
+  table.on("QLinearMul", 1,
+           [](Importer &imp) { return qlinearBinaryOp(imp, true); });
+  table.on("QLinearSigmoid", 1,
+           [](Importer &imp) { return qlinearUnaryOp(imp, true); });
+  table.on("QLinearLeakyRelu", 1,
+           [](Importer &imp) { return qlinearUnaryOp(imp, false); });
+  table.on("QLinearGlobalAveragePool", 1, qlinearGlobalAveragePoolOp);
+  table.on("QLinearConcat", 1, qlinearConcatOp);
+  table.on("QLinearSoftmax", 1, qlinearSoftmaxOp);
+}
+
+void onnx_import::registerOnnxDomainContribOps(OpTable &table) {
+  // ONNX Runtime registers SimplifiedLayerNormalization in the default
+  // domain (its transformer optimizer writes it there).
+  table.on("SimplifiedLayerNormalization", 1, simplifiedLayerNormOp);
+}
