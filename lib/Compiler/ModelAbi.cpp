@@ -43,6 +43,10 @@ static std::string getNumpyDtype(Type type) {
     return "<f2";
   if (type.isF64())
     return "<f8";
+  // numpy has no bfloat16: ml_dtypes' name (quant-run exchanges these
+  // tensors as float32 .npy files).
+  if (type.isBF16())
+    return "bfloat16";
   auto intType = dyn_cast<IntegerType>(type);
   if (!intType)
     return "";
@@ -140,7 +144,7 @@ static FailureOr<AbiTensor> makeAbiTensor(func::FuncOp func, Type type,
   if (tensor.dtype.empty())
     return fail() << "has element type " << tensor.elementType
                   << ", which has no numpy dtype (supported: f16, f32, f64, "
-                     "i1, i8, i16, i32, i64 and their unsigned forms)";
+                     "bf16, i1, i8, i16, i32, i64 and their unsigned forms)";
   tensor.shape.assign(tensorType.getShape().begin(),
                       tensorType.getShape().end());
   std::string defaultName =

@@ -23,19 +23,46 @@ using namespace mlir::qnt::rt;
 
 namespace {
 
+/// The ABI dtype of bfloat16 tensors (numpy has none: ml_dtypes' name).
+/// quant-run reads them from float32 .npy files (rounded to nearest even)
+/// and writes them widened to float32, which is exact.
+constexpr const char *kBfloat16 = "bfloat16";
+
 /// One tensor as the model's metadata describes it.
 struct TensorSpec {
   std::string name;
   std::string dtype;
   std::vector<int64_t> shape;
 
-  size_t getSizeInBytes() const {
+  bool isBfloat16() const { return dtype == kBfloat16; }
+  /// The dtype of the .npy files that carry this tensor.
+  std::string getFileDtype() const { return isBfloat16() ? "<f4" : dtype; }
+  size_t getNumElements() const {
     size_t count = 1;
     for (int64_t dim : shape)
       count *= size_t(dim);
-    return count * getNpyElementSize(dtype);
+    return count;
+  }
+  size_t getSizeInBytes() const {
+    return getNumElements() * (isBfloat16() ? 2 : getNpyElementSize(dtype));
   }
 };
+
+uint16_t floatToBfloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffff) > 0x7f800000) // NaN stays a quiet NaN.
+    return uint16_t((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1); // Round to nearest even.
+  return uint16_t(bits >> 16);
+}
+
+float bfloat16ToFloat(uint16_t value) {
+  uint32_t bits = uint32_t(value) << 16;
+  float result;
+  std::memcpy(&result, &bits, 4);
+  return result;
+}
 
 std::string formatShape(const std::vector<int64_t> &shape) {
   std::string text = "(";
@@ -214,7 +241,9 @@ int Runner::readMetadata() {
                     std::to_string(i));
       TensorSpec spec;
       spec.name = name;
-      std::optional<std::string> canonical = canonicalizeNpyDtype(dtype);
+      std::optional<std::string> canonical =
+          std::string(dtype) == kBfloat16 ? std::optional<std::string>(dtype)
+                                          : canonicalizeNpyDtype(dtype);
       if (!canonical)
         return fail(what + ": " + kind + " '" + spec.name +
                     "' has unsupported dtype '" + dtype + "'");
@@ -261,9 +290,11 @@ int Runner::loadInputs(std::vector<AlignedBuffer> &buffers) {
     if (!array)
       return fail("input '" + spec.name + "': cannot read '" + file +
                   "': " + array.getError());
-    if (array->dtype != spec.dtype)
-      return fail("input '" + spec.name + "': '" + file + "' has dtype '" +
-                  array->dtype + "', the model expects '" + spec.dtype + "'");
+    if (array->dtype != spec.getFileDtype())
+      return fail(
+          "input '" + spec.name + "': '" + file + "' has dtype '" +
+          array->dtype + "', the model expects '" + spec.getFileDtype() + "'" +
+          (spec.isBfloat16() ? " (a bfloat16 input, given as float32)" : ""));
     if (array->shape != spec.shape)
       return fail("input '" + spec.name + "': '" + file + "' has shape " +
                   formatShape(array->shape) + ", the model expects " +
@@ -272,8 +303,16 @@ int Runner::loadInputs(std::vector<AlignedBuffer> &buffers) {
                          /*zeroFill=*/false);
     if (!buffer)
       return fail("out of memory for input '" + spec.name + "'");
-    if (!array->bytes.empty())
+    if (spec.isBfloat16()) {
+      auto *out = static_cast<uint16_t *>(buffer.data());
+      for (size_t i = 0; i < spec.getNumElements(); ++i) {
+        float value;
+        std::memcpy(&value, array->bytes.data() + 4 * i, 4);
+        out[i] = floatToBfloat16(value);
+      }
+    } else if (!array->bytes.empty()) {
       std::memcpy(buffer.data(), array->bytes.data(), array->bytes.size());
+    }
     buffers.push_back(std::move(buffer));
   }
   return 0;
@@ -313,9 +352,19 @@ int Runner::writeOutputs(const std::vector<AlignedBuffer> &buffers,
   for (size_t i = 0; i < outputs.size(); ++i) {
     const TensorSpec &spec = outputs[i];
     const auto *data = static_cast<const uint8_t *>(buffers[i].data());
+    std::vector<uint8_t> bytes(data, data + spec.getSizeInBytes());
+    if (spec.isBfloat16()) {
+      std::vector<uint8_t> widened(4 * spec.getNumElements());
+      for (size_t j = 0; j < spec.getNumElements(); ++j) {
+        uint16_t value;
+        std::memcpy(&value, data + 2 * j, 2);
+        float f = bfloat16ToFloat(value);
+        std::memcpy(widened.data() + 4 * j, &f, 4);
+      }
+      bytes = std::move(widened);
+    }
     Result<NpyArray> array =
-        makeNpyArray(spec.dtype, spec.shape,
-                     std::vector<uint8_t>(data, data + spec.getSizeInBytes()));
+        makeNpyArray(spec.getFileDtype(), spec.shape, std::move(bytes));
     if (!array)
       return fail("output '" + spec.name + "': " + array.getError());
     Status status = writeNpy(tempPaths[i], *array);
