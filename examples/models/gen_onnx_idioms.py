@@ -263,6 +263,40 @@ def unet_resize_convtranspose():
     return model(nodes, [("x", x)], [out("y")], inits, opset=13)
 
 
+def recurrent_layers():
+    # What torch.onnx writes for nn.LSTM(bidirectional) / nn.GRU
+    # (linear_before_reset = 1) plus a reverse ReLU RNN, with per-example
+    # sequence lengths. (ONNX Runtime has no batch-first layout = 1; the
+    # conformance tests cover it.)
+    s, bsz, i, h = 5, 3, 4, 6
+    x = f32(s, bsz, i)
+    lens = np.array([5, 3, 1], np.int32)
+    nodes = [
+        helper.make_node("LSTM", ["x", "lw", "lr", "lb", "lens", "h0", "c0",
+                                  "lp"], ["ly", "lh", "lc"],
+                         hidden_size=h, direction="bidirectional"),
+        helper.make_node("GRU", ["x", "gw", "gr", "gb"], ["gy", "gh"],
+                         hidden_size=h, linear_before_reset=1),
+        helper.make_node("RNN", ["x", "rw", "rr", "", "lens"], ["ry", "rh"],
+                         hidden_size=h, direction="reverse",
+                         activations=["Relu"]),
+    ]
+    inits = [init("lw", f32(2, 4 * h, i, scale=0.4)),
+             init("lr", f32(2, 4 * h, h, scale=0.4)),
+             init("lb", f32(2, 8 * h, scale=0.2)),
+             init("h0", f32(2, bsz, h, scale=0.3)),
+             init("c0", f32(2, bsz, h, scale=0.3)),
+             init("lp", f32(2, 3 * h, scale=0.2)),
+             init("gw", f32(1, 3 * h, i, scale=0.4)),
+             init("gr", f32(1, 3 * h, h, scale=0.4)),
+             init("gb", f32(1, 6 * h, scale=0.2)),
+             init("rw", f32(1, h, i, scale=0.4)),
+             init("rr", f32(1, h, h, scale=0.3))]
+    return model(nodes, [("x", x), ("lens", lens)],
+                 [out(n) for n in ("ly", "lh", "lc", "gy", "gh", "ry", "rh")],
+                 inits, opset=14)
+
+
 #===------------------------------------------------------------------===#
 # com.microsoft contrib ops
 #===------------------------------------------------------------------===#
@@ -378,6 +412,7 @@ MODELS = {
     "ocr_ctc_head": (ocr_ctc_head, 1e-4, 1e-5, "float"),
     "unet_resize_convtranspose": (unet_resize_convtranspose, 1e-4, 1e-5,
                                   "float"),
+    "recurrent_layers": (recurrent_layers, 1e-4, 1e-5, "float"),
     "ms_norms": (ms_norms, 1e-4, 1e-5, "float"),
     "ms_gelus": (ms_gelus, 1e-4, 1e-5, "float"),
     "ms_attention_causal": (ms_attention_causal, 1e-4, 1e-5, "float"),

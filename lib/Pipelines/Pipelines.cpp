@@ -54,6 +54,8 @@ void mlir::qnt::buildReferencePipeline(
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // Subviews at loop-carried offsets leave affine.apply behind.
+  pm.addPass(createLowerAffinePass());
   // Request C wrappers before math-to-libm declares libm functions, which
   // must keep their plain C names.
   if (options.emitCInterface)
@@ -158,6 +160,9 @@ void mlir::qnt::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // Subviews at loop-carried offsets (recurrent layers' time steps) leave
+  // affine.apply behind.
+  pm.addPass(createLowerAffinePass());
   if (options.emitCInterface)
     pm.addNestedPass<func::FuncOp>(LLVM::createLLVMRequestCWrappersPass());
   // libm has no rsqrtf: expand math.rsqrt (from imported normalizations)

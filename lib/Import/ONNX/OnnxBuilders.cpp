@@ -114,10 +114,13 @@ Value onnx_import::mulOp(OpBuilder &b, Location loc, Type type, Value x,
   return tosa::MulOp::create(b, loc, type, x, y, shift);
 }
 
-Value onnx_import::buildGeneric(
-    OpBuilder &b, Location loc, ArrayRef<Value> inputs,
-    RankedTensorType resultType,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+/// linalg.generic writing into `init`; the body gets one scalar per input
+/// and, with `passDest`, the destination's element last.
+static Value
+buildGenericImpl(OpBuilder &b, Location loc, ArrayRef<Value> inputs, Value init,
+                 bool passDest,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto resultType = cast<RankedTensorType>(init.getType());
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps;
   for (Value in : inputs) {
@@ -132,15 +135,28 @@ Value onnx_import::buildGeneric(
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                       resultType.getElementType());
   auto generic = linalg::GenericOp::create(
       b, loc, resultType, inputs, init, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        Value result = body(nb, nloc, args.drop_back());
+        Value result = body(nb, nloc, passDest ? args : args.drop_back());
         linalg::YieldOp::create(nb, nloc, result);
       });
   return generic.getResult(0);
+}
+
+Value onnx_import::buildGeneric(
+    OpBuilder &b, Location loc, ArrayRef<Value> inputs,
+    RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  return buildGenericImpl(b, loc, inputs, init, /*passDest=*/false, body);
+}
+
+Value onnx_import::buildGenericInto(
+    OpBuilder &b, Location loc, ArrayRef<Value> inputs, Value dest,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  return buildGenericImpl(b, loc, inputs, dest, /*passDest=*/true, body);
 }
 
 int64_t onnx_import::normAxis(int64_t axis, int64_t rank) {

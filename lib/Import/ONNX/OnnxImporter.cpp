@@ -684,6 +684,7 @@ static const OpTable &defaultOps() {
     registerConvPoolOps(t);
     registerResizeOps(t);
     registerSignalOps(t);
+    registerRecurrentOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
     registerOnnxDomainContribOps(t);

@@ -224,6 +224,7 @@ void registerIndexingOps(OpTable &table);
 void registerConvPoolOps(OpTable &table);
 void registerResizeOps(OpTable &table);
 void registerSignalOps(OpTable &table);
+void registerRecurrentOps(OpTable &table);
 /// QuantizeLinear / DequantizeLinear.
 void registerQuantOps(OpTable &table);
 /// MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /
@@ -267,6 +268,12 @@ int64_t product(ArrayRef<int64_t> values);
 Value buildGeneric(OpBuilder &b, Location loc, ArrayRef<Value> inputs,
                    RankedTensorType resultType,
                    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+/// buildGeneric writing into `dest` (destination passing: a loop-carried
+/// tensor updated elementwise stays in place); the body gets the inputs'
+/// scalars and then dest's current element.
+Value buildGenericInto(
+    OpBuilder &b, Location loc, ArrayRef<Value> inputs, Value dest,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 /// The ONNX (numpy) broadcast of two shapes, or a diagnostic.
 FailureOr<SmallVector<int64_t>>
 broadcastShapes(Importer &imp, ArrayRef<int64_t> a, ArrayRef<int64_t> c);

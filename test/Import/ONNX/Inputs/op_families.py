@@ -192,6 +192,28 @@ def microsoft():
          init("z", np.array(128, np.uint8))], ms=True)
 
 
+def recurrent():
+    return model(
+        [n("LSTM", ["x", "w", "r"], ["y", "yh"], hidden_size=2,
+           direction="bidirectional"),
+         n("GRU", ["x", "gw", "gr"], ["gy"], hidden_size=2, linear_before_reset=1)],
+        [io("x", F, [3, 1, 4])],
+        [io("y", F, [3, 2, 1, 2]), io("yh", F, [2, 1, 2]),
+         io("gy", F, [3, 1, 1, 2])],
+        [init("w", np.ones((2, 8, 4), np.float32)),
+         init("r", np.ones((2, 8, 2), np.float32)),
+         init("gw", np.ones((1, 6, 4), np.float32)),
+         init("gr", np.ones((1, 6, 2), np.float32))], opset=14)
+
+
+def bad_activation():
+    return model([n("RNN", ["x", "w", "r"], ["y"], hidden_size=2,
+                    activations=["Swish"])],
+                 [io("x", F, [3, 1, 4])], [io("y", F, [3, 1, 1, 2])],
+                 [init("w", np.ones((1, 2, 4), np.float32)),
+                  init("r", np.ones((1, 2, 2), np.float32))])
+
+
 # Diagnostics.
 def bad_old_version():
     return model([n("Trilu", ["x"], ["y"])], [io("x", F, [2, 2])],
