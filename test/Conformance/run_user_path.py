@@ -175,6 +175,13 @@ def run_test(test_dir, op, args):
             raise TestFailure("no test data sets")
 
         frozen = shape_inputs(graph)
+        if test_dir.endswith("_expanded"):
+            # An expanded test's graph inputs are its base node's: freeze
+            # the same ones (they size the output there too).
+            base = test_dir[:-len("_expanded")]
+            if os.path.exists(os.path.join(base, "model.onnx")):
+                frozen |= shape_inputs(
+                    onnx.load(os.path.join(base, "model.onnx")).graph)
         model_path = os.path.join(test_dir, "model.onnx")
         if frozen:
             if len(datasets) > 1:

@@ -251,31 +251,21 @@ FailureOr<SmallVector<Value>> onnx_import::allInputs(Importer &imp) {
   return values;
 }
 
-LogicalResult
-onnx_import::foldIntElementwise(Importer &imp, int32_t resultType,
-                                function_ref<int64_t(ArrayRef<int64_t>)> fn,
-                                ArrayRef<unsigned> inputs,
-                                ArrayRef<int64_t> broadcastTo) {
-  SmallVector<HostTensor *> in;
-  SmallVector<int64_t> shape(broadcastTo);
-  SmallVector<unsigned> indices(inputs);
-  if (indices.empty())
-    for (unsigned i = 0; i < imp.numInputs(); ++i)
-      indices.push_back(i);
-  for (unsigned i : indices) {
-    HostTensor *t = imp.constInput(i);
+/// Visits the broadcast result of host tensors `in` in row-major order,
+/// passing each input's flat offset.
+static LogicalResult
+forEachBroadcast(Importer &imp, ArrayRef<HostTensor *> in,
+                 SmallVector<int64_t> &shape,
+                 function_ref<void(ArrayRef<int64_t>)> visit) {
+  for (HostTensor *t : in) {
     FailureOr<SmallVector<int64_t>> next =
         broadcastShapes(imp, shape, t->shape);
     if (failed(next))
       return failure();
     shape = *next;
-    in.push_back(t);
   }
-  auto result = std::make_shared<HostTensor>();
-  result->type = resultType;
-  result->shape = shape;
   int64_t n = product(shape), rank = shape.size();
-  SmallVector<int64_t> index(rank, 0), args(in.size());
+  SmallVector<int64_t> index(rank, 0), offsets(in.size());
   for (int64_t flat = 0; flat < n; ++flat) {
     for (auto [k, t] : llvm::enumerate(in)) {
       // Row-major offset into the (right-aligned, size-1 broadcast) input.
@@ -285,16 +275,107 @@ onnx_import::foldIntElementwise(Importer &imp, int32_t resultType,
         int64_t coord = size == 1 ? 0 : index[rank - tRank + d];
         offset = offset * size + coord;
       }
-      args[k] = t->ints[offset];
+      offsets[k] = offset;
     }
-    result->ints.push_back(fn(args));
+    visit(offsets);
     for (int64_t d = rank - 1; d >= 0; --d) {
       if (++index[d] < shape[d])
         break;
       index[d] = 0;
     }
   }
+  return success();
+}
+
+static SmallVector<HostTensor *> constInputs(Importer &imp,
+                                             ArrayRef<unsigned> inputs) {
+  SmallVector<HostTensor *> in;
+  if (inputs.empty()) {
+    for (unsigned i = 0; i < imp.numInputs(); ++i)
+      in.push_back(imp.constInput(i));
+  } else {
+    for (unsigned i : inputs)
+      in.push_back(imp.constInput(i));
+  }
+  return in;
+}
+
+LogicalResult
+onnx_import::foldIntElementwise(Importer &imp, int32_t resultType,
+                                function_ref<int64_t(ArrayRef<int64_t>)> fn,
+                                ArrayRef<unsigned> inputs,
+                                ArrayRef<int64_t> broadcastTo) {
+  SmallVector<HostTensor *> in = constInputs(imp, inputs);
+  auto result = std::make_shared<HostTensor>();
+  result->type = resultType;
+  result->shape.assign(broadcastTo.begin(), broadcastTo.end());
+  SmallVector<int64_t> args(in.size());
+  if (failed(forEachBroadcast(imp, in, result->shape,
+                              [&](ArrayRef<int64_t> offsets) {
+                                for (auto [k, t] : llvm::enumerate(in))
+                                  args[k] = t->ints[offsets[k]];
+                                result->ints.push_back(fn(args));
+                              })))
+    return failure();
   return setConstOutput(imp, 0, result);
+}
+
+std::shared_ptr<HostTensor>
+onnx_import::makeHostTensor(int32_t type, ArrayRef<int64_t> shape,
+                            ArrayRef<double> values) {
+  auto t = std::make_shared<HostTensor>();
+  t->type = type;
+  t->shape.assign(shape.begin(), shape.end());
+  if (!isOnnxFloatType(type)) {
+    for (double v : values)
+      t->ints.push_back(type == kBool ? int64_t(v != 0) : int64_t(v));
+    return t;
+  }
+  const llvm::fltSemantics &sem = type == kFloat     ? APFloat::IEEEsingle()
+                                  : type == kDouble  ? APFloat::IEEEdouble()
+                                  : type == kFloat16 ? APFloat::IEEEhalf()
+                                                     : APFloat::BFloat();
+  unsigned bytes = APFloat::getSizeInBits(sem) / 8;
+  for (double v : values) {
+    APFloat f(v);
+    bool lost;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    t->floats.push_back(f.convertToDouble());
+    APInt bits = f.bitcastToAPInt();
+    uint64_t word = bits.getZExtValue();
+    const char *p = reinterpret_cast<const char *>(&word);
+    t->raw.insert(t->raw.end(), p, p + bytes);
+  }
+  return t;
+}
+
+bool onnx_import::allConstSmall(Importer &imp) {
+  for (unsigned i = 0; i < imp.numInputs(); ++i) {
+    if (!imp.hasInput(i))
+      continue;
+    HostTensor *t = imp.constInput(i);
+    if (!t || t->getNumElements() > kMaxFoldElements ||
+        (t->isFloat() && int64_t(t->floats.size()) != t->getNumElements()))
+      return false;
+  }
+  return imp.numInputs() > 0;
+}
+
+LogicalResult
+onnx_import::foldElementwise(Importer &imp, int32_t resultType,
+                             function_ref<double(ArrayRef<double>)> fn) {
+  SmallVector<HostTensor *> in = constInputs(imp, {});
+  SmallVector<int64_t> shape;
+  std::vector<double> values;
+  SmallVector<double> args(in.size());
+  if (failed(forEachBroadcast(imp, in, shape, [&](ArrayRef<int64_t> offsets) {
+        for (auto [k, t] : llvm::enumerate(in))
+          args[k] = t->isFloat() ? t->floats[offsets[k]]
+                                 : double(t->ints[offsets[k]]);
+        values.push_back(fn(args));
+      })))
+    return failure();
+  return setConstOutput(imp, 0, makeHostTensor(resultType, shape, values));
 }
 
 Value onnx_import::boundedIndex(OpBuilder &b, Location l, Value index,

@@ -75,6 +75,25 @@ static LogicalResult binaryOp(Importer &imp, StringRef op) {
     return failure();
   if (allConstInts(imp) && op != "Pow")
     return foldBinary(imp, op);
+  if (allConstSmall(imp) && imp.numInputs() == 2) {
+    // Float shape arithmetic (sizes computed through Cast / Mul / Div).
+    return foldElementwise(imp, imp.inputInfo(0)->onnxType,
+                           [&](ArrayRef<double> v) {
+                             if (op == "Add")
+                               return v[0] + v[1];
+                             if (op == "Sub")
+                               return v[0] - v[1];
+                             if (op == "Mul")
+                               return v[0] * v[1];
+                             if (op == "Div")
+                               return v[0] / v[1];
+                             if (op == "Max")
+                               return std::max(v[0], v[1]);
+                             if (op == "Min")
+                               return std::min(v[0], v[1]);
+                             return std::pow(v[0], v[1]);
+                           });
+  }
   FailureOr<Value> x = imp.input(0), y = failed(x) ? x : imp.input(1);
   if (failed(x) || failed(y))
     return failure();
@@ -235,6 +254,37 @@ static LogicalResult unaryOp(Importer &imp, StringRef op) {
     for (int64_t &v : result->ints)
       v = op == "Neg" ? -v : std::abs(v);
     return setConstOutput(imp, 0, result);
+  }
+  HostTensor *c = imp.constInput(0);
+  if (c && c->isFloat() && allConstSmall(imp) && op != "LeakyRelu" &&
+      op != "Erf") {
+    // Float shape arithmetic.
+    return foldElementwise(imp, c->type, [&](ArrayRef<double> v) {
+      double x = v[0];
+      if (op == "Relu")
+        return std::max(x, 0.0);
+      if (op == "Sigmoid")
+        return 1 / (1 + std::exp(-x));
+      if (op == "Tanh")
+        return std::tanh(x);
+      if (op == "Exp")
+        return std::exp(x);
+      if (op == "Log")
+        return std::log(x);
+      if (op == "Abs")
+        return std::fabs(x);
+      if (op == "Floor")
+        return std::floor(x);
+      if (op == "Ceil")
+        return std::ceil(x);
+      if (op == "Reciprocal")
+        return 1 / x;
+      if (op == "Neg")
+        return -x;
+      if (op == "Sqrt")
+        return std::sqrt(x);
+      return std::nearbyint(x); // Round: half to even.
+    });
   }
   FailureOr<Value> x = imp.input(0);
   if (failed(x))
@@ -419,9 +469,38 @@ static Value buildMathUnary(OpBuilder &b, Location l, StringRef op, Value x) {
   return math::AtanhOp::create(b, l, x);
 }
 
+static double evalMathUnary(StringRef op, double x) {
+  if (op == "Sin")
+    return std::sin(x);
+  if (op == "Cos")
+    return std::cos(x);
+  if (op == "Tan")
+    return std::tan(x);
+  if (op == "Asin")
+    return std::asin(x);
+  if (op == "Acos")
+    return std::acos(x);
+  if (op == "Atan")
+    return std::atan(x);
+  if (op == "Sinh")
+    return std::sinh(x);
+  if (op == "Cosh")
+    return std::cosh(x);
+  if (op == "Asinh")
+    return std::asinh(x);
+  if (op == "Acosh")
+    return std::acosh(x);
+  return std::atanh(x);
+}
+
 static LogicalResult mathUnaryOp(Importer &imp, StringRef op) {
   if (failed(imp.checkAttrs({})))
     return failure();
+  HostTensor *c = imp.constInput(0);
+  if (c && c->isFloat() && allConstSmall(imp))
+    return foldElementwise(imp, c->type, [&](ArrayRef<double> v) {
+      return evalMathUnary(op, v[0]);
+    });
   FailureOr<Value> x = imp.input(0);
   if (failed(x))
     return failure();

@@ -316,6 +316,20 @@ LogicalResult foldIntElementwise(Importer &imp, int32_t resultType,
                                  ArrayRef<unsigned> inputs = {},
                                  ArrayRef<int64_t> broadcastTo = {});
 
+/// Host folding of small constants (shape arithmetic in float, e.g. the
+/// sizes PyTorch computes for Resize): tensors up to this many elements.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 16;
+/// True when every present input is a small host-known tensor.
+bool allConstSmall(Importer &imp);
+/// Folds an elementwise op of small host-known inputs (integers or floats)
+/// computed in double precision, rounded to ONNX type `resultType`.
+LogicalResult foldElementwise(Importer &imp, int32_t resultType,
+                              function_ref<double(ArrayRef<double>)> fn);
+/// A host tensor of ONNX type `type` holding `values` (float types keep
+/// their bytes; integers are truncated toward zero).
+std::shared_ptr<HostTensor>
+makeHostTensor(int32_t type, ArrayRef<int64_t> shape, ArrayRef<double> values);
+
 /// An ONNX index value (any integer type) as an `index` inside [0, dim):
 /// a negative index wraps once, as ONNX says; anything still outside is
 /// clamped so that generated code never reads or writes out of bounds.

@@ -347,6 +347,12 @@ static LogicalResult castTo(Importer &imp, int32_t to) {
   if (failed(toType) || to == kInt4 || to == kUint4)
     return imp.nodeError() << "unsupported target type " << onnxTypeName(to);
   HostTensor *c = imp.constInput(0);
+  if (c && allConstSmall(imp) && (c->isFloat() || !isOnnxIntegerType(to)) &&
+      to != kBfloat16 && c->type != kBfloat16 && to != kFloat8E4M3FN &&
+      to != kFloat8E4M3FNUZ && to != kFloat8E5M2 && to != kFloat8E5M2FNUZ) {
+    // Float shape arithmetic: Cast(Shape) to float and back.
+    return foldElementwise(imp, to, [](ArrayRef<double> v) { return v[0]; });
+  }
   if (c && !c->isFloat() && isOnnxIntegerType(to)) {
     auto result = std::make_shared<HostTensor>(*c);
     result->type = to;

@@ -25,24 +25,10 @@ using namespace mlir::qnt::onnx_import;
 static FailureOr<std::shared_ptr<HostTensor>>
 floatTensor(Importer &imp, int32_t type, ArrayRef<int64_t> shape,
             ArrayRef<double> values) {
-  auto t = std::make_shared<HostTensor>();
-  t->type = type;
-  t->shape.assign(shape.begin(), shape.end());
-  for (double v : values) {
-    t->floats.push_back(v);
-    if (type == kFloat) {
-      float f = float(v);
-      t->raw.insert(t->raw.end(), reinterpret_cast<char *>(&f),
-                    reinterpret_cast<char *>(&f) + sizeof f);
-    } else if (type == kDouble) {
-      t->raw.insert(t->raw.end(), reinterpret_cast<const char *>(&v),
-                    reinterpret_cast<const char *>(&v) + sizeof v);
-    } else {
-      return imp.nodeError()
-             << "unsupported output_datatype " << onnxTypeName(type);
-    }
-  }
-  return t;
+  if (type != kFloat && type != kDouble && type != kFloat16)
+    return imp.nodeError() << "unsupported output_datatype "
+                           << onnxTypeName(type);
+  return makeHostTensor(type, shape, values);
 }
 
 /// A constant scalar input as a double.
