@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -450,10 +451,258 @@ static LogicalResult resizeOp(Importer &imp, bool isUpsample) {
 }
 
 //===----------------------------------------------------------------------===//
+// GridSample
+//===----------------------------------------------------------------------===//
+
+enum class GridPadding { Zeros, Border, Reflection };
+
+/// x reflected into [lo, hi] (ONNX's _gs_reflect), in f64.
+static Value reflectCoordinate(OpBuilder &b, Location l, Value x, double lo,
+                               double hi) {
+  Type f64 = b.getF64Type();
+  auto c = [&](double v) {
+    return arith::ConstantOp::create(b, l, f64, b.getFloatAttr(f64, v))
+        .getResult();
+  };
+  double range = hi - lo;
+  if (range <= 0)
+    return c(lo);
+  auto side = [&](Value dx, Value nearEnd, Value farEnd, bool below) {
+    Value n =
+        math::TruncOp::create(b, l, arith::DivFOp::create(b, l, dx, c(range)));
+    Value r = arith::SubFOp::create(b, l, dx,
+                                    arith::MulFOp::create(b, l, n, c(range)));
+    Value odd = arith::TruncIOp::create(
+        b, l, b.getI1Type(), arith::FPToSIOp::create(b, l, b.getI64Type(), n));
+    Value even = below ? arith::AddFOp::create(b, l, nearEnd, r).getResult()
+                       : arith::SubFOp::create(b, l, nearEnd, r).getResult();
+    Value oddV = below ? arith::SubFOp::create(b, l, farEnd, r).getResult()
+                       : arith::AddFOp::create(b, l, farEnd, r).getResult();
+    return arith::SelectOp::create(b, l, odd, oddV, even).getResult();
+  };
+  Value below =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, c(lo));
+  Value above =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, c(hi));
+  Value fromBelow =
+      side(arith::SubFOp::create(b, l, c(lo), x), c(lo), c(hi), true);
+  Value fromAbove =
+      side(arith::SubFOp::create(b, l, x, c(hi)), c(hi), c(lo), false);
+  return arith::SelectOp::create(
+      b, l, below, fromBelow,
+      arith::SelectOp::create(b, l, above, fromAbove, x));
+}
+
+/// GridSample of any spatial rank (opset 16: bilinear / nearest / bicubic,
+/// opset 20: linear / nearest / cubic) as ONNX's reference computes it: the
+/// grid denormalized per align_corners, the coordinate fixed by the padding
+/// mode, then separable taps whose reads apply the padding mode again.
+static LogicalResult gridSampleOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"align_corners", "mode", "padding_mode"})))
+    return failure();
+  std::string mode =
+      imp.attrString("mode", imp.opset >= 20 ? "linear" : "bilinear");
+  InterpMode interp;
+  if (mode == "nearest")
+    interp = InterpMode::Nearest;
+  else if (mode == "bilinear" || mode == "linear")
+    interp = InterpMode::Linear;
+  else if (mode == "bicubic" || mode == "cubic")
+    interp = InterpMode::Cubic;
+  else
+    return imp.nodeError() << "unsupported mode '" << mode << "'";
+  std::string padding = imp.attrString("padding_mode", "zeros");
+  GridPadding pad;
+  if (padding == "zeros")
+    pad = GridPadding::Zeros;
+  else if (padding == "border")
+    pad = GridPadding::Border;
+  else if (padding == "reflection")
+    pad = GridPadding::Reflection;
+  else
+    return imp.nodeError() << "unsupported padding_mode '" << padding << "'";
+  bool alignCorners = imp.attrInt("align_corners", 0);
+  FailureOr<Value> x = imp.input(0), grid = imp.input(1);
+  if (failed(x) || failed(grid))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x), gs = shapeOf(*grid);
+  int64_t r = int64_t(xs.size()) - 2;
+  if (r < 1 || int64_t(gs.size()) != r + 2 || gs[0] != xs[0] || gs.back() != r)
+    return imp.nodeError() << "grid must be [N, out..., " << r << "]";
+  Type type = elementTypeOf(*x);
+  auto floatType = dyn_cast<FloatType>(type);
+  if (!floatType || elementTypeOf(*grid) != type)
+    return imp.nodeError() << "X and grid must be float tensors of one type";
+  SmallVector<int64_t> outShape = {xs[0], xs[1]};
+  outShape.append(gs.begin() + 1, gs.end() - 1);
+  SmallVector<int64_t> dims(xs.drop_front(2));
+  Value xv = *x, gv = *grid;
+  int64_t taps = interp == InterpMode::Nearest  ? 1
+                 : interp == InterpMode::Linear ? 2
+                                                : 4;
+  Value result = buildGeneric(
+      imp.b, imp.loc, {}, tensorType(outShape, type),
+      [&](OpBuilder &b, Location l, ValueRange) -> Value {
+        Type f64 = b.getF64Type(), i64 = b.getI64Type();
+        auto c = [&](double v) {
+          return arith::ConstantOp::create(b, l, f64, b.getFloatAttr(f64, v))
+              .getResult();
+        };
+        auto ci = [&](int64_t v) {
+          return arith::ConstantOp::create(b, l, b.getI64IntegerAttr(v))
+              .getResult();
+        };
+        auto toF64 = [&](Value v) -> Value {
+          if (v.getType() == f64)
+            return v;
+          return arith::ExtFOp::create(b, l, f64, v);
+        };
+        SmallVector<Value> out;
+        for (int64_t d = 0; d < r + 2; ++d)
+          out.push_back(linalg::IndexOp::create(b, l, d));
+        // Per spatial dim: base index and tap weights.
+        SmallVector<Value> base(r);
+        SmallVector<SmallVector<Value, 4>> weights(r);
+        for (int64_t i = 0; i < r; ++i) {
+          // The grid lists coordinates innermost dim first.
+          SmallVector<Value> gc = {out[0]};
+          gc.append(out.begin() + 2, out.end());
+          gc.push_back(arith::ConstantIndexOp::create(b, l, r - 1 - i));
+          Value g = toF64(tensor::ExtractOp::create(b, l, gv, gc).getResult());
+          double len = double(dims[i]);
+          Value v =
+              alignCorners
+                  ? arith::MulFOp::create(
+                        b, l,
+                        arith::DivFOp::create(
+                            b, l, arith::AddFOp::create(b, l, g, c(1)), c(2)),
+                        c(len - 1))
+                        .getResult()
+                  : arith::DivFOp::create(
+                        b, l,
+                        arith::SubFOp::create(
+                            b, l,
+                            arith::MulFOp::create(
+                                b, l, arith::AddFOp::create(b, l, g, c(1)),
+                                c(len)),
+                            c(1)),
+                        c(2))
+                        .getResult();
+          // The reference keeps coordinates in float32.
+          v = arith::ExtFOp::create(
+                  b, l, f64,
+                  arith::TruncFOp::create(b, l, b.getF32Type(), v).getResult())
+                  .getResult();
+          if (interp == InterpMode::Nearest)
+            v = math::RoundEvenOp::create(b, l, v);
+          double lo = alignCorners ? 0.0 : -0.5;
+          double hi = alignCorners ? len - 1 : len - 0.5;
+          if (pad == GridPadding::Border) {
+            Value outside = arith::OrIOp::create(
+                b, l,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, v,
+                                      c(lo)),
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v,
+                                      c(hi)));
+            Value clamped = arith::MinimumFOp::create(
+                b, l, arith::MaximumFOp::create(b, l, v, c(0)), c(len - 1));
+            v = arith::SelectOp::create(b, l, outside, clamped, v);
+          } else if (pad == GridPadding::Reflection) {
+            v = reflectCoordinate(b, l, v, lo, hi);
+          }
+          if (interp == InterpMode::Nearest) {
+            base[i] = arith::FPToSIOp::create(b, l, i64, v);
+            weights[i] = {c(1)};
+            continue;
+          }
+          Value fl = math::FloorOp::create(b, l, v);
+          Value ratio = arith::SubFOp::create(b, l, v, fl);
+          base[i] = arith::FPToSIOp::create(b, l, i64, fl);
+          if (interp == InterpMode::Linear) {
+            weights[i] = {arith::SubFOp::create(b, l, c(1), ratio), ratio};
+            continue;
+          }
+          base[i] = arith::SubIOp::create(b, l, base[i], ci(1));
+          // Keys' cubic convolution, A = -0.75.
+          double a = -0.75;
+          auto poly = [&](Value t, bool outer) -> Value {
+            // outer: ((a t - 5a) t + 8a) t - 4a; inner: ((a+2) t - (a+3)) t^2
+            // + 1.
+            if (outer) {
+              Value p = arith::SubFOp::create(
+                  b, l, arith::MulFOp::create(b, l, c(a), t), c(5 * a));
+              p = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, p, t),
+                                        c(8 * a));
+              return arith::SubFOp::create(
+                  b, l, arith::MulFOp::create(b, l, p, t), c(4 * a));
+            }
+            Value p = arith::SubFOp::create(
+                b, l, arith::MulFOp::create(b, l, c(a + 2), t), c(a + 3));
+            return arith::AddFOp::create(
+                b, l,
+                arith::MulFOp::create(b, l, p,
+                                      arith::MulFOp::create(b, l, t, t)),
+                c(1));
+          };
+          Value oneMinus = arith::SubFOp::create(b, l, c(1), ratio);
+          weights[i] = {
+              poly(arith::AddFOp::create(b, l, ratio, c(1)), true),
+              poly(ratio, false), poly(oneMinus, false),
+              poly(arith::AddFOp::create(b, l, oneMinus, c(1)), true)};
+        }
+        // Sum over every tap combination.
+        Value acc = c(0);
+        int64_t combos = 1;
+        for (int64_t i = 0; i < r; ++i)
+          combos *= taps;
+        for (int64_t k = 0; k < combos; ++k) {
+          Value w = c(1);
+          Value valid;
+          SmallVector<Value> coords = {out[0], out[1]};
+          for (int64_t i = 0, rest = k; i < r; ++i) {
+            int64_t t = rest % taps;
+            rest /= taps;
+            w = arith::MulFOp::create(b, l, w, weights[i][t]);
+            Value idx = arith::AddIOp::create(b, l, base[i], ci(t));
+            int64_t len = dims[i];
+            if (pad == GridPadding::Zeros) {
+              Value ok = arith::AndIOp::create(
+                  b, l,
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, idx,
+                                        ci(0)),
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx,
+                                        ci(len)));
+              valid = valid ? arith::AndIOp::create(b, l, valid, ok).getResult()
+                            : ok;
+            } else if (pad == GridPadding::Reflection) {
+              Value f = arith::SIToFPOp::create(b, l, f64, idx);
+              f = reflectCoordinate(b, l, f, alignCorners ? 0.0 : -0.5,
+                                    alignCorners ? double(len - 1)
+                                                 : double(len) - 0.5);
+              idx = arith::FPToSIOp::create(b, l, i64, f);
+            }
+            coords.push_back(boundedIndex(b, l, idx, len));
+          }
+          Value p =
+              toF64(tensor::ExtractOp::create(b, l, xv, coords).getResult());
+          if (valid)
+            p = arith::SelectOp::create(b, l, valid, p, c(0));
+          acc = arith::AddFOp::create(b, l, acc,
+                                      arith::MulFOp::create(b, l, w, p));
+        }
+        return floatType.getWidth() == 64
+                   ? acc
+                   : arith::TruncFOp::create(b, l, type, acc).getResult();
+      });
+  return imp.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
 void onnx_import::registerResizeOps(OpTable &table) {
   table.on("Resize", 10, [](Importer &imp) { return resizeOp(imp, false); });
   table.on("Upsample", 7, [](Importer &imp) { return resizeOp(imp, true); });
+  table.on("GridSample", 16, gridSampleOp);
 }
