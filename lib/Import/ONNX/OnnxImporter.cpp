@@ -683,6 +683,7 @@ static const OpTable &defaultOps() {
     registerIndexingOps(t);
     registerConvPoolOps(t);
     registerResizeOps(t);
+    registerImageOps(t);
     registerSignalOps(t);
     registerRecurrentOps(t);
     registerQuantOps(t);

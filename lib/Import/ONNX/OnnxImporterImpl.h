@@ -223,6 +223,7 @@ void registerShapeOps(OpTable &table);
 void registerIndexingOps(OpTable &table);
 void registerConvPoolOps(OpTable &table);
 void registerResizeOps(OpTable &table);
+void registerImageOps(OpTable &table);
 void registerSignalOps(OpTable &table);
 void registerRecurrentOps(OpTable &table);
 /// QuantizeLinear / DequantizeLinear.
