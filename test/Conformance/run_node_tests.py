@@ -93,6 +93,7 @@ SHAPE_OPERANDS = {
     "ReduceLogSumExp": {1}, "ReduceSumSquare": {1}, "Split": {1},
     "TopK": {1}, "Resize": {3}, "Upsample": {1}, "Range": {0, 1, 2},
     "OneHot": {1}, "CumSum": {1}, "Trilu": {1}, "CenterCropPad": {1},
+    "MaxUnpool": {2},
 }
 
 

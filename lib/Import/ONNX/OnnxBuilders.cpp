@@ -409,3 +409,44 @@ SmallVector<Value> onnx_import::delinearize(OpBuilder &b, Location l,
   }
   return coords;
 }
+
+//===----------------------------------------------------------------------===//
+// Generated tensors and scalar constants
+//===----------------------------------------------------------------------===//
+
+/// A linalg.generic producing `type` from no inputs: the body sees the
+/// output coordinates through linalg.index.
+Value onnx_import::generateTensor(
+    OpBuilder &b, Location loc, RankedTensorType type,
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
+  int64_t rank = type.getRank();
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ValueRange{}, init, b.getMultiDimIdentityMap(rank),
+      iterators, [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> coords;
+        for (int64_t d = 0; d < rank; ++d)
+          coords.push_back(linalg::IndexOp::create(nb, l, d));
+        linalg::YieldOp::create(nb, l, body(nb, l, coords));
+      });
+  return generic.getResult(0);
+}
+
+Value onnx_import::indexConst(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v);
+}
+
+Value onnx_import::zeroOf(OpBuilder &b, Location l, Type t) {
+  if (isa<FloatType>(t))
+    return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 0.0));
+  return arith::ConstantOp::create(b, l, t, b.getIntegerAttr(t, 0));
+}
+
+Value onnx_import::oneOf(OpBuilder &b, Location l, Type t) {
+  if (isa<FloatType>(t))
+    return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 1.0));
+  return arith::ConstantOp::create(b, l, t, b.getIntegerAttr(t, 1));
+}

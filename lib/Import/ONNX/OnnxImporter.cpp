@@ -680,7 +680,8 @@ static const OpTable &defaultOps() {
     registerReductionOps(t);
     registerNormalizationOps(t);
     registerShapeOps(t);
-    registerIndexingOps(t);
+    registerGatherScatterOps(t);
+    registerLayoutOps(t);
     registerConvPoolOps(t);
     registerResizeOps(t);
     registerImageOps(t);

@@ -220,7 +220,8 @@ void registerMatmulOps(OpTable &table);
 void registerReductionOps(OpTable &table);
 void registerNormalizationOps(OpTable &table);
 void registerShapeOps(OpTable &table);
-void registerIndexingOps(OpTable &table);
+void registerGatherScatterOps(OpTable &table);
+void registerLayoutOps(OpTable &table);
 void registerConvPoolOps(OpTable &table);
 void registerResizeOps(OpTable &table);
 void registerImageOps(OpTable &table);
@@ -338,6 +339,17 @@ Value boundedIndex(OpBuilder &b, Location l, Value index, int64_t dim);
 /// The row-major coordinates of the `index` value `flat` in `shape`.
 SmallVector<Value> delinearize(OpBuilder &b, Location l, Value flat,
                                ArrayRef<int64_t> shape);
+
+/// A linalg.generic producing `type` from no inputs: the body sees the
+/// output coordinates (linalg.index) and returns the element.
+Value generateTensor(
+    OpBuilder &b, Location loc, RankedTensorType type,
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body);
+/// An `index` constant.
+Value indexConst(OpBuilder &b, Location l, int64_t v);
+/// 0 / 1 of a float or integer type.
+Value zeroOf(OpBuilder &b, Location l, Type t);
+Value oneOf(OpBuilder &b, Location l, Type t);
 
 enum class ReduceKind { Sum, Max, Min, Mean, Prod };
 /// Reduces `v` over `axes` (sorted, unique), keeping the reduced dims.

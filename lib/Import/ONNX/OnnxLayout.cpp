@@ -1,13 +1,9 @@
-//===- OnnxIndexing.cpp - Gather / scatter and layout ops -----------------===//
+//===- OnnxLayout.cpp - Layout, fill and scan ops -------------------------===//
 //
-// GatherElements, GatherND, ScatterElements / Scatter, ScatterND, Trilu,
-// Expand, Tile, Range, Split, CumSum, Pad, DepthToSpace / SpaceToDepth,
-// OneHot, EyeLike, ReverseSequence.
-//
-// Gathers are linalg.generic maps that tensor.extract from the data; the
-// scatters and CumSum are scf.for loops on tensors (the updates apply in
-// order, as ONNX says). Every index read from a tensor goes through
-// boundedIndex, so no input makes the generated code leave its buffers.
+// Trilu, EyeLike, Expand, Tile, Range, Split, CumSum, Pad (every mode),
+// DepthToSpace / SpaceToDepth and ReverseSequence: linalg.generic maps over
+// the output (reads through boundedIndex), slices, and an scf.for for
+// CumSum's running sum.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,260 +22,9 @@
 using namespace mlir;
 using namespace mlir::qnt;
 using namespace mlir::qnt::onnx_import;
-
-/// A linalg.generic producing `type` from no inputs: the body sees the
-/// output coordinates through linalg.index.
-static Value generateTensor(
-    OpBuilder &b, Location loc, RankedTensorType type,
-    function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body) {
-  int64_t rank = type.getRank();
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, init, b.getMultiDimIdentityMap(rank),
-      iterators, [&](OpBuilder &nb, Location l, ValueRange) {
-        SmallVector<Value> coords;
-        for (int64_t d = 0; d < rank; ++d)
-          coords.push_back(linalg::IndexOp::create(nb, l, d));
-        linalg::YieldOp::create(nb, l, body(nb, l, coords));
-      });
-  return generic.getResult(0);
-}
-
-static Value indexConst(OpBuilder &b, Location l, int64_t v) {
-  return arith::ConstantIndexOp::create(b, l, v);
-}
-
 //===----------------------------------------------------------------------===//
-// Gathers
+// Trilu, EyeLike
 //===----------------------------------------------------------------------===//
-
-static LogicalResult gatherElementsOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"axis"})))
-    return failure();
-  FailureOr<Value> data = imp.input(0), indices = imp.input(1);
-  if (failed(data) || failed(indices))
-    return failure();
-  ArrayRef<int64_t> dataShape = shapeOf(*data), idxShape = shapeOf(*indices);
-  int64_t rank = dataShape.size();
-  if (int64_t(idxShape.size()) != rank || rank == 0)
-    return imp.nodeError() << "data and indices must have the same rank >= 1";
-  int64_t axis = normAxis(imp.attrInt("axis", 0), rank);
-  if (axis < 0 || axis >= rank)
-    return imp.nodeError() << "axis out of range";
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != axis && idxShape[d] > dataShape[d])
-      return imp.nodeError() << "indices dim " << d << " (" << idxShape[d]
-                             << ") exceeds the data's (" << dataShape[d] << ")";
-  Value dataValue = *data;
-  Value result = buildGeneric(
-      imp.b, imp.loc, {*indices}, tensorType(idxShape, elementTypeOf(*data)),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        SmallVector<Value> coords;
-        for (int64_t d = 0; d < rank; ++d)
-          coords.push_back(d == axis
-                               ? boundedIndex(nb, l, args[0], dataShape[d])
-                               : linalg::IndexOp::create(nb, l, d).getResult());
-        return tensor::ExtractOp::create(nb, l, dataValue, coords).getResult();
-      });
-  return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
-}
-
-static LogicalResult gatherNDOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"batch_dims"})))
-    return failure();
-  FailureOr<Value> data = imp.input(0), indices = imp.input(1);
-  if (failed(data) || failed(indices))
-    return failure();
-  ArrayRef<int64_t> dataShape = shapeOf(*data), idxShape = shapeOf(*indices);
-  int64_t r = dataShape.size(), q = idxShape.size();
-  int64_t batchDims = imp.attrInt("batch_dims", 0);
-  if (q < 1 || r < 1)
-    return imp.nodeError() << "data and indices need rank >= 1";
-  int64_t k = idxShape.back();
-  if (batchDims < 0 || batchDims >= std::min(q, r) || k < 1 ||
-      batchDims + k > r)
-    return imp.nodeError() << "bad batch_dims / index depth";
-  for (int64_t d = 0; d < batchDims; ++d)
-    if (idxShape[d] != dataShape[d])
-      return imp.nodeError() << "batch dims of data and indices differ";
-  SmallVector<int64_t> outShape(idxShape.drop_back());
-  outShape.append(dataShape.begin() + batchDims + k, dataShape.end());
-  Value dataValue = *data, idxValue = *indices;
-  Value result = generateTensor(
-      imp.b, imp.loc, tensorType(outShape, elementTypeOf(*data)),
-      [&](OpBuilder &nb, Location l, ArrayRef<Value> out) {
-        SmallVector<Value> coords(out.take_front(batchDims));
-        SmallVector<Value> idxCoords(out.take_front(q - 1));
-        idxCoords.push_back(Value());
-        for (int64_t j = 0; j < k; ++j) {
-          idxCoords.back() = indexConst(nb, l, j);
-          Value v = tensor::ExtractOp::create(nb, l, idxValue, idxCoords);
-          coords.push_back(boundedIndex(nb, l, v, dataShape[batchDims + j]));
-        }
-        for (Value c : out.drop_front(q - 1))
-          coords.push_back(c);
-        return tensor::ExtractOp::create(nb, l, dataValue, coords).getResult();
-      });
-  return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
-}
-
-//===----------------------------------------------------------------------===//
-// Scatters
-//===----------------------------------------------------------------------===//
-
-enum class ScatterReduction { None, Add, Mul, Max, Min };
-
-static FailureOr<ScatterReduction> scatterReduction(Importer &imp) {
-  std::string r = imp.attrString("reduction", "none");
-  if (r == "none")
-    return ScatterReduction::None;
-  if (r == "add")
-    return ScatterReduction::Add;
-  if (r == "mul")
-    return ScatterReduction::Mul;
-  if (r == "max")
-    return ScatterReduction::Max;
-  if (r == "min")
-    return ScatterReduction::Min;
-  return imp.nodeError() << "unsupported reduction '" << r << "'";
-}
-
-static Value combine(OpBuilder &b, Location l, ScatterReduction kind, Value old,
-                     Value v) {
-  bool isFloat = isa<FloatType>(v.getType());
-  switch (kind) {
-  case ScatterReduction::None:
-    return v;
-  case ScatterReduction::Add:
-    return isFloat ? arith::AddFOp::create(b, l, old, v).getResult()
-                   : arith::AddIOp::create(b, l, old, v).getResult();
-  case ScatterReduction::Mul:
-    return isFloat ? arith::MulFOp::create(b, l, old, v).getResult()
-                   : arith::MulIOp::create(b, l, old, v).getResult();
-  case ScatterReduction::Max:
-    return isFloat ? arith::MaximumFOp::create(b, l, old, v).getResult()
-                   : arith::MaxSIOp::create(b, l, old, v).getResult();
-  case ScatterReduction::Min:
-    return isFloat ? arith::MinimumFOp::create(b, l, old, v).getResult()
-                   : arith::MinSIOp::create(b, l, old, v).getResult();
-  }
-  llvm_unreachable("unknown reduction");
-}
-
-/// for i in [0, count): dest = step(i, dest), starting from `init`.
-static Value
-tensorLoop(OpBuilder &b, Location loc, int64_t count, Value init,
-           function_ref<Value(OpBuilder &, Location, Value, Value)> step) {
-  auto loop = scf::ForOp::create(
-      b, loc, indexConst(b, loc, 0), indexConst(b, loc, count),
-      indexConst(b, loc, 1), ValueRange{init},
-      [&](OpBuilder &nb, Location l, Value iv, ValueRange iterArgs) {
-        scf::YieldOp::create(nb, l, step(nb, l, iv, iterArgs[0]));
-      });
-  return loop.getResult(0);
-}
-
-static LogicalResult scatterElementsOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"axis", "reduction"})))
-    return failure();
-  FailureOr<ScatterReduction> kind = scatterReduction(imp);
-  FailureOr<Value> data = imp.input(0), indices = imp.input(1),
-                   updates = imp.input(2);
-  if (failed(kind) || failed(data) || failed(indices) || failed(updates))
-    return failure();
-  ArrayRef<int64_t> dataShape = shapeOf(*data), idxShape = shapeOf(*indices);
-  int64_t rank = dataShape.size();
-  if (int64_t(idxShape.size()) != rank || shapeOf(*updates) != idxShape)
-    return imp.nodeError() << "indices and updates must have the data's rank "
-                              "and one shape";
-  int64_t axis = normAxis(imp.attrInt("axis", 0), rank);
-  if (axis < 0 || axis >= rank)
-    return imp.nodeError() << "axis out of range";
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != axis && idxShape[d] > dataShape[d])
-      return imp.nodeError() << "indices dim " << d << " exceeds the data's";
-  Value idxValue = *indices, updValue = *updates;
-  Value result = tensorLoop(
-      imp.b, imp.loc, product(idxShape), *data,
-      [&](OpBuilder &nb, Location l, Value iv, Value dest) {
-        SmallVector<Value> coords = delinearize(nb, l, iv, idxShape);
-        Value v = tensor::ExtractOp::create(nb, l, updValue, coords);
-        Value i = tensor::ExtractOp::create(nb, l, idxValue, coords);
-        SmallVector<Value> target(coords);
-        target[axis] = boundedIndex(nb, l, i, dataShape[axis]);
-        if (*kind != ScatterReduction::None)
-          v = combine(nb, l, *kind,
-                      tensor::ExtractOp::create(nb, l, dest, target), v);
-        return tensor::InsertOp::create(nb, l, v, dest, target).getResult();
-      });
-  return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
-}
-
-static LogicalResult scatterNDOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"reduction"})))
-    return failure();
-  FailureOr<ScatterReduction> kind = scatterReduction(imp);
-  FailureOr<Value> data = imp.input(0), indices = imp.input(1),
-                   updates = imp.input(2);
-  if (failed(kind) || failed(data) || failed(indices) || failed(updates))
-    return failure();
-  ArrayRef<int64_t> dataShape = shapeOf(*data), idxShape = shapeOf(*indices),
-                    updShape = shapeOf(*updates);
-  int64_t q = idxShape.size();
-  if (q < 1)
-    return imp.nodeError() << "indices need rank >= 1";
-  int64_t k = idxShape.back();
-  SmallVector<int64_t> expected(idxShape.drop_back());
-  if (k > int64_t(dataShape.size()))
-    return imp.nodeError() << "index depth exceeds the data's rank";
-  expected.append(dataShape.begin() + k, dataShape.end());
-  if (updShape != ArrayRef<int64_t>(expected))
-    return imp.nodeError() << "updates have shape ["
-                           << llvm::interleaved(updShape, "x")
-                           << "], expected ["
-                           << llvm::interleaved(expected, "x") << "]";
-  Value idxValue = *indices, updValue = *updates;
-  Value result = tensorLoop(
-      imp.b, imp.loc, product(updShape), *data,
-      [&](OpBuilder &nb, Location l, Value iv, Value dest) {
-        SmallVector<Value> coords = delinearize(nb, l, iv, updShape);
-        Value v = tensor::ExtractOp::create(nb, l, updValue, coords);
-        SmallVector<Value> idxCoords(ArrayRef(coords).take_front(q - 1));
-        idxCoords.push_back(Value());
-        SmallVector<Value> target;
-        for (int64_t j = 0; j < k; ++j) {
-          idxCoords.back() = indexConst(nb, l, j);
-          Value i = tensor::ExtractOp::create(nb, l, idxValue, idxCoords);
-          target.push_back(boundedIndex(nb, l, i, dataShape[j]));
-        }
-        for (Value c : ArrayRef(coords).drop_front(q - 1))
-          target.push_back(c);
-        if (*kind != ScatterReduction::None)
-          v = combine(nb, l, *kind,
-                      tensor::ExtractOp::create(nb, l, dest, target), v);
-        return tensor::InsertOp::create(nb, l, v, dest, target).getResult();
-      });
-  return imp.setOutput(0, result, imp.inputInfo(0)->onnxType);
-}
-
-//===----------------------------------------------------------------------===//
-// Trilu, EyeLike, OneHot
-//===----------------------------------------------------------------------===//
-
-static Value zeroOf(OpBuilder &b, Location l, Type t) {
-  if (isa<FloatType>(t))
-    return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 0.0));
-  return arith::ConstantOp::create(b, l, t, b.getIntegerAttr(t, 0));
-}
-
-static Value oneOf(OpBuilder &b, Location l, Type t) {
-  if (isa<FloatType>(t))
-    return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 1.0));
-  return arith::ConstantOp::create(b, l, t, b.getIntegerAttr(t, 1));
-}
 
 /// j - i as an i64 for index values i, j.
 static Value diagonalOffset(OpBuilder &b, Location l, Value i, Value j) {
@@ -350,62 +95,6 @@ static LogicalResult eyeLikeOp(Importer &imp) {
             .getResult();
       });
   return imp.setOutput(0, result, onnxType);
-}
-
-static LogicalResult oneHotOp(Importer &imp) {
-  if (failed(imp.checkAttrs({"axis"})))
-    return failure();
-  HostTensor *depthTensor = imp.constInput(1);
-  if (!depthTensor || depthTensor->getNumElements() != 1)
-    return imp.nodeError() << "depth must be a constant scalar";
-  int64_t depth = depthTensor->isFloat() ? int64_t(depthTensor->floats[0])
-                                         : depthTensor->ints[0];
-  if (depth <= 0)
-    return imp.nodeError() << "depth must be positive, got " << depth;
-  FailureOr<Value> indices = imp.input(0), values = imp.input(2);
-  if (failed(indices) || failed(values))
-    return failure();
-  if (product(shapeOf(*values)) != 2)
-    return imp.nodeError() << "values must hold [off, on]";
-  ArrayRef<int64_t> idxShape = shapeOf(*indices);
-  int64_t outRank = idxShape.size() + 1;
-  int64_t axis = normAxis(imp.attrInt("axis", -1), outRank);
-  if (axis < 0 || axis >= outRank)
-    return imp.nodeError() << "axis out of range";
-  SmallVector<int64_t> outShape(idxShape);
-  outShape.insert(outShape.begin() + axis, depth);
-  OpBuilder &b = imp.b;
-  Location loc = imp.loc;
-  Value flatValues = reshapeTo(b, loc, *values, {2});
-  Value off = tensor::ExtractOp::create(b, loc, flatValues,
-                                        ValueRange{indexConst(b, loc, 0)});
-  Value on = tensor::ExtractOp::create(b, loc, flatValues,
-                                       ValueRange{indexConst(b, loc, 1)});
-  Value idxValue = *indices;
-  bool floatIndices = isa<FloatType>(elementTypeOf(idxValue));
-  Value result = generateTensor(
-      b, loc, tensorType(outShape, elementTypeOf(*values)),
-      [&](OpBuilder &nb, Location l, ArrayRef<Value> c) {
-        SmallVector<Value> idxCoords(c.begin(), c.end());
-        idxCoords.erase(idxCoords.begin() + axis);
-        Value i = tensor::ExtractOp::create(nb, l, idxValue, idxCoords);
-        Type i64 = nb.getI64Type();
-        if (floatIndices)
-          i = arith::FPToSIOp::create(nb, l, i64, i);
-        else if (i.getType() != i64)
-          i = arith::ExtSIOp::create(nb, l, i64, i);
-        Value d = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(depth));
-        Value zero = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(0));
-        Value neg =
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, i, zero);
-        i = arith::SelectOp::create(nb, l, neg,
-                                    arith::AddIOp::create(nb, l, i, d), i);
-        Value j = arith::IndexCastOp::create(nb, l, i64, c[axis]);
-        Value hit =
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, i, j);
-        return arith::SelectOp::create(nb, l, hit, on, off).getResult();
-      });
-  return imp.setOutput(0, result, imp.inputInfo(2)->onnxType);
 }
 
 //===----------------------------------------------------------------------===//
@@ -905,15 +594,9 @@ static LogicalResult reverseSequenceOp(Importer &imp) {
 // Registration
 //===----------------------------------------------------------------------===//
 
-void onnx_import::registerIndexingOps(OpTable &table) {
-  table.on("GatherElements", 11, gatherElementsOp);
-  table.on("GatherND", 11, gatherNDOp);
-  table.on("Scatter", 9, scatterElementsOp);
-  table.on("ScatterElements", 11, scatterElementsOp);
-  table.on("ScatterND", 11, scatterNDOp);
+void onnx_import::registerLayoutOps(OpTable &table) {
   table.on("Trilu", 14, triluOp);
   table.on("EyeLike", 9, eyeLikeOp);
-  table.on("OneHot", 9, oneHotOp);
   table.on("Expand", 8, expandOp);
   table.on("Tile", 6, tileOp);
   table.on("Range", 11, rangeOp);
