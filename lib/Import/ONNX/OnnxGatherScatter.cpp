@@ -322,6 +322,12 @@ static LogicalResult maxUnpoolOp(Importer &imp) {
       imp.attrInts("pads").value_or(std::vector<int64_t>(2 * d, 0));
   if (int64_t(strides.size()) != d || int64_t(pads.size()) != 2 * d)
     return imp.nodeError() << "strides / pads do not match the kernel";
+  // Indices count positions in the inferred output; an output_shape that
+  // differs (bigger, from MaxPool's ceil mode) keeps their coordinates.
+  SmallVector<int64_t> inferred = {xs[0], xs[1]};
+  for (int64_t i = 0; i < d; ++i)
+    inferred.push_back((xs[2 + i] - 1) * strides[i] - pads[i] - pads[i + d] +
+                       (*kernel)[i]);
   SmallVector<int64_t> outShape = {xs[0], xs[1]};
   if (imp.hasInput(2)) {
     FailureOr<std::vector<int64_t>> shape = imp.constInts(2, "output_shape");
@@ -331,12 +337,10 @@ static LogicalResult maxUnpoolOp(Importer &imp) {
       return imp.nodeError() << "output_shape must have rank " << d + 2;
     outShape.assign(shape->begin(), shape->end());
   } else {
-    for (int64_t i = 0; i < d; ++i)
-      outShape.push_back((xs[2 + i] - 1) * strides[i] - pads[i] - pads[i + d] +
-                         (*kernel)[i]);
+    outShape = inferred;
   }
-  for (int64_t s : outShape)
-    if (s <= 0)
+  for (auto [s, i] : llvm::zip(outShape, inferred))
+    if (s <= 0 || i <= 0)
       return imp.nodeError() << "the output would be empty";
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
@@ -349,8 +353,21 @@ static LogicalResult maxUnpoolOp(Importer &imp) {
       [&](OpBuilder &nb, Location l, Value i, Value dest) {
         SmallVector<Value> coords = delinearize(nb, l, i, xs);
         Value v = tensor::ExtractOp::create(nb, l, xv, coords);
-        Value target = boundedIndex(
-            nb, l, tensor::ExtractOp::create(nb, l, iv, coords), total);
+        Value index =
+            boundedIndex(nb, l, tensor::ExtractOp::create(nb, l, iv, coords),
+                         product(inferred));
+        // The inferred coordinates, clamped into the output, then flat.
+        SmallVector<Value> at = delinearize(nb, l, index, inferred);
+        Value target = indexConst(nb, l, 0);
+        for (auto [k, c] : llvm::enumerate(at)) {
+          Value bounded = arith::MinUIOp::create(
+              nb, l, c, indexConst(nb, l, outShape[k] - 1));
+          target = arith::AddIOp::create(
+              nb, l,
+              arith::MulIOp::create(nb, l, target,
+                                    indexConst(nb, l, outShape[k])),
+              bounded);
+        }
         return tensor::InsertOp::create(nb, l, v, dest, ValueRange{target})
             .getResult();
       });
