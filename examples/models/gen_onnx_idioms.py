@@ -400,6 +400,27 @@ def ms_qlinear_ops():
     return model(nodes, [("a", a), ("c", c)], outs, inits, ms=True)
 
 
+def ms_integer_matmuls():
+    # What quantize_dynamic writes with ORT's contrib ops.
+    a8 = rng.integers(0, 256, (3, 16)).astype(np.uint8)
+    x = f32(3, 16)
+    w = rng.integers(-100, 100, (16, 8)).astype(np.int8)
+    nodes = [
+        helper.make_node("MatMulIntegerToFloat",
+                         ["a8", "w", "as", "bs", "az", "", "bias"], ["y1"],
+                         domain=MS),
+        helper.make_node("DynamicQuantizeMatMul", ["x", "w", "bs1", "", "bias"],
+                         ["y2"], domain=MS),
+    ]
+    inits = [init("w", w), init("as", np.array(0.02, np.float32)),
+             init("bs", (0.01 + 0.01 * rng.random(8)).astype(np.float32)),
+             init("bs1", np.array(0.015, np.float32)),
+             init("az", np.array(128, np.uint8)),
+             init("bias", f32(8, scale=0.1))]
+    return model(nodes, [("a8", a8), ("x", x)], [out("y1"), out("y2")], inits,
+                 ms=True)
+
+
 # name -> (builder, rtol, atol, kind)
 MODELS = {
     "pytorch_shape_subgraph": (pytorch_shape_subgraph, 1e-5, 1e-6, "float"),
@@ -419,6 +440,7 @@ MODELS = {
     "ms_multihead_attention": (ms_multihead_attention, 1e-4, 1e-5, "float"),
     "ms_rotary_embedding": (ms_rotary_embedding, 1e-5, 1e-5, "float"),
     "ms_qlinear_ops": (ms_qlinear_ops, 0, 0, "quantized"),
+    "ms_integer_matmuls": (ms_integer_matmuls, 1e-5, 1e-5, "float"),
 }
 
 

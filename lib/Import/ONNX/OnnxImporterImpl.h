@@ -236,6 +236,7 @@ void registerIntegerOps(OpTable &table);
 /// registerMicrosoftQuantOps).
 void registerMicrosoftOps(OpTable &table);
 void registerMicrosoftQuantOps(OpTable &table);
+void registerMicrosoftIntegerOps(OpTable &table);
 /// Contrib ops ONNX Runtime also accepts in the default domain.
 void registerOnnxDomainContribOps(OpTable &table);
 

@@ -477,24 +477,23 @@ static LogicalResult qlinearConvOp(Importer &imp) {
 // DynamicQuantizeLinear
 //===----------------------------------------------------------------------===//
 
-static LogicalResult dynamicQuantizeLinearOp(Importer &imp) {
-  if (failed(imp.checkAttrs({})))
-    return failure();
-  ValueInfo *info = imp.inputInfo(0);
-  if (!info || info->onnxType != kFloat)
-    return imp.nodeError() << "input 'x' must be float";
-  FailureOr<Value> x = imp.input(0);
-  if (failed(x))
-    return failure();
+/// DynamicQuantizeLinear's computation: uint8 codes of `x` with the scale
+/// and zero point of its range extended to 0 ([1] f32 each; the zero point
+/// holds an integer value).
+struct DynamicQuant {
+  Value codes, scale, zeroPoint;
+};
+
+static FailureOr<DynamicQuant> dynamicQuantize(Importer &imp, Value x) {
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
-  SmallVector<int64_t> shape(shapeOf(*x));
+  SmallVector<int64_t> shape(shapeOf(x));
   int64_t count = product(shape);
   if (count == 0)
     return imp.nodeError() << "an empty input has no range";
   Type f32 = b.getF32Type(), i8 = b.getIntegerType(8);
   // Range of x, extended to include 0.
-  Value flat = reshapeTo(b, loc, *x, {count});
+  Value flat = reshapeTo(b, loc, x, {count});
   auto one = tensorType({1}, f32);
   Value mn = tosa::ReduceMinOp::create(b, loc, one, flat,
                                        b.getI32IntegerAttr(0), nullptr);
@@ -525,37 +524,159 @@ static LogicalResult dynamicQuantizeLinearOp(Importer &imp) {
         q = arith::MinimumFOp::create(nb, l, q, constF(nb, l, 255));
         return math::RoundEvenOp::create(nb, l, q);
       });
-  auto toU8 = [&](OpBuilder &nb, Location l, Value v) -> Value {
-    Value i = arith::FPToSIOp::create(nb, l, nb.getI32Type(), v);
-    return arith::TruncIOp::create(nb, l, i8, i);
-  };
   // y = saturate(round(x / y_scale) + y_zero_point).
   SmallVector<int64_t> ones(shape.size(), 1);
   Value scaleB = reshapeTo(b, loc, scale, ones);
   Value zpB = reshapeTo(b, loc, zpF, ones);
   Value y = buildGeneric(
-      b, loc, {*x, scaleB, zpB}, tensorType(shape, i8),
+      b, loc, {x, scaleB, zpB}, tensorType(shape, i8),
       [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
         Value q = arith::DivFOp::create(nb, l, args[0], args[1]);
         q = math::RoundEvenOp::create(nb, l, q);
         q = arith::AddFOp::create(nb, l, q, args[2]);
         q = arith::MaximumFOp::create(nb, l, q, constF(nb, l, 0));
         q = arith::MinimumFOp::create(nb, l, q, constF(nb, l, 255));
-        return toU8(nb, l, q);
+        Value i = arith::FPToSIOp::create(nb, l, nb.getI32Type(), q);
+        return arith::TruncIOp::create(nb, l, i8, i);
       });
-  Value zp = buildGeneric(b, loc, {zpF}, tensorType({1}, i8),
-                          [&](OpBuilder &nb, Location l, ValueRange args) {
-                            return toU8(nb, l, args[0]);
-                          });
-  if (failed(imp.setOutput(0, y, kUint8)))
+  return DynamicQuant{y, scale, zpF};
+}
+
+static LogicalResult dynamicQuantizeLinearOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  ValueInfo *info = imp.inputInfo(0);
+  if (!info || info->onnxType != kFloat)
+    return imp.nodeError() << "input 'x' must be float";
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<DynamicQuant> q = dynamicQuantize(imp, *x);
+  if (failed(q))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  Type i8 = b.getIntegerType(8);
+  Value zp = buildGeneric(
+      b, loc, {q->zeroPoint}, tensorType({1}, i8),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value i = arith::FPToSIOp::create(nb, l, nb.getI32Type(), args[0]);
+        return arith::TruncIOp::create(nb, l, i8, i).getResult();
+      });
+  if (failed(imp.setOutput(0, q->codes, kUint8)))
     return failure();
   if (imp.hasOutput(1) &&
-      failed(imp.setOutput(1, reshapeTo(b, loc, scale, {}), kFloat)))
+      failed(imp.setOutput(1, reshapeTo(b, loc, q->scale, {}), kFloat)))
     return failure();
   if (imp.hasOutput(2) &&
       failed(imp.setOutput(2, reshapeTo(b, loc, zp, {}), kUint8)))
     return failure();
   return success();
+}
+
+/// float(acc) * (aScale * bScale) + bias, the scales scalar or per output
+/// column, as ONNX Runtime's MatMulIntegerToFloat computes it.
+static FailureOr<Value> scaleAccumulator(Importer &imp, Value acc, Value aScale,
+                                         Value bScale, Value bias) {
+  int64_t rank = shapeOf(acc).size(), n = shapeOf(acc).back();
+  auto perColumn = [&](Value v, StringRef what) -> FailureOr<Value> {
+    int64_t count = product(shapeOf(v));
+    if (count != 1 && count != n)
+      return imp.nodeError() << what << " must be a scalar or have one entry "
+                             << "per column (" << n << ")";
+    SmallVector<int64_t> shape(rank, 1);
+    shape.back() = count;
+    return reshapeTo(imp.b, imp.loc, v, shape);
+  };
+  FailureOr<Value> as = perColumn(aScale, "a_scale"),
+                   bs = perColumn(bScale, "b_scale");
+  if (failed(as) || failed(bs))
+    return failure();
+  SmallVector<Value> inputs = {acc, *as, *bs};
+  if (bias) {
+    FailureOr<Value> bb = perColumn(bias, "bias");
+    if (failed(bb))
+      return failure();
+    inputs.push_back(*bb);
+  }
+  return broadcastMap(
+      imp, inputs, imp.b.getF32Type(),
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value m = arith::MulFOp::create(b, l, a[1], a[2]);
+        Value y = arith::MulFOp::create(
+            b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), a[0]), m);
+        if (a.size() > 3)
+          y = arith::AddFOp::create(b, l, y, a[3]);
+        return y;
+      });
+}
+
+static FailureOr<Value> optionalInput(Importer &imp, unsigned i) {
+  if (!imp.hasInput(i))
+    return Value();
+  return imp.input(i);
+}
+
+/// com.microsoft MatMulIntegerToFloat: (A, B, a_scale, b_scale,
+/// a_zero_point, b_zero_point, bias).
+static LogicalResult matMulIntegerToFloatOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  Value a, c;
+  SmallVector<int64_t> squeezed;
+  if (failed(matmulOperands(imp, 0, 4, 1, 5, a, c, squeezed)))
+    return failure();
+  FailureOr<Value> acc = intMatmul(imp, a, c);
+  FailureOr<Value> as = imp.input(2), bs = imp.input(3),
+                   bias = optionalInput(imp, 6);
+  if (failed(acc) || failed(as) || failed(bs) || failed(bias))
+    return failure();
+  FailureOr<Value> y = scaleAccumulator(imp, *acc, *as, *bs, *bias);
+  if (failed(y))
+    return failure();
+  return imp.setOutput(0, squeezeMatmul(imp, *y, squeezed), kFloat);
+}
+
+/// com.microsoft DynamicQuantizeMatMul: (A float, B, b_scale,
+/// b_zero_point, bias); A is quantized per tensor to uint8 at run time, as
+/// DynamicQuantizeLinear does.
+static LogicalResult dynamicQuantizeMatMulOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(*x)) || shapeOf(*x).size() < 2)
+    return imp.nodeError() << "A must be a float matrix (rank >= 2)";
+  FailureOr<DynamicQuant> q = dynamicQuantize(imp, *x);
+  if (failed(q))
+    return failure();
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  int64_t rank = shapeOf(*x).size();
+  Value zp = reshapeTo(b, loc, q->zeroPoint, SmallVector<int64_t>(rank, 1));
+  Value a = buildGeneric(
+      b, loc, {q->codes, zp}, tensorType(shapeOf(*x), b.getI32Type()),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value code = arith::ExtUIOp::create(nb, l, nb.getI32Type(), args[0]);
+        Value z = arith::FPToSIOp::create(nb, l, nb.getI32Type(), args[1]);
+        return arith::SubIOp::create(nb, l, code, z).getResult();
+      });
+  FailureOr<Value> bv = imp.input(1);
+  if (failed(bv))
+    return failure();
+  FailureOr<IntOperand> c = shiftedOperand(imp, 1, "B", 3, "b_zero_point",
+                                           int64_t(shapeOf(*bv).size()) - 1);
+  if (failed(c))
+    return failure();
+  FailureOr<Value> acc = intMatmul(imp, a, c->value);
+  FailureOr<Value> bs = imp.input(2), bias = optionalInput(imp, 4);
+  if (failed(acc) || failed(bs) || failed(bias))
+    return failure();
+  FailureOr<Value> y = scaleAccumulator(imp, *acc, q->scale, *bs, *bias);
+  if (failed(y))
+    return failure();
+  return imp.setOutput(0, *y, kFloat);
 }
 
 void onnx_import::registerIntegerOps(OpTable &table) {
@@ -564,4 +685,9 @@ void onnx_import::registerIntegerOps(OpTable &table) {
   table.on("QLinearMatMul", 10, qlinearMatMulOp);
   table.on("QLinearConv", 10, qlinearConvOp);
   table.on("DynamicQuantizeLinear", 11, dynamicQuantizeLinearOp);
+}
+
+void onnx_import::registerMicrosoftIntegerOps(OpTable &table) {
+  table.on("MatMulIntegerToFloat", 1, matMulIntegerToFloatOp);
+  table.on("DynamicQuantizeMatMul", 1, dynamicQuantizeMatMulOp);
 }

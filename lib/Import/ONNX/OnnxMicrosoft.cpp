@@ -882,6 +882,7 @@ static LogicalResult qlinearSoftmaxOp(Importer &imp) {
 
 void onnx_import::registerMicrosoftOps(OpTable &table) {
   registerMicrosoftQuantOps(table);
+  registerMicrosoftIntegerOps(table);
   table.on("SkipLayerNormalization", 1,
            [](Importer &imp) { return skipLayerNormOp(imp, false); });
   table.on("SkipSimplifiedLayerNormalization", 1,
