@@ -421,6 +421,28 @@ def ms_integer_matmuls():
                  ms=True)
 
 
+def ms_gather_block_quantized():
+    # An int4 / int8 embedding table as ORT's quantizers write it.
+    rows, k, block = 10, 64, 32
+    packed4 = rng.integers(0, 256, (rows, k // 2)).astype(np.uint8)
+    bytes8 = rng.integers(0, 256, (rows, k)).astype(np.uint8)
+    scales = (0.01 + 0.05 * rng.random((rows, k // block))).astype(np.float32)
+    zp4 = rng.integers(0, 256, (rows, 1)).astype(np.uint8)
+    ids = np.array([[3, 0, 9], [9, 9, 1]], np.int64)
+    nodes = [
+        helper.make_node("GatherBlockQuantized", ["t4", "ids", "s"], ["e4"],
+                         domain=MS, bits=4, block_size=block),
+        helper.make_node("GatherBlockQuantized", ["t4", "ids", "s", "z4"],
+                         ["e4z"], domain=MS, bits=4, block_size=block),
+        helper.make_node("GatherBlockQuantized", ["t8", "ids", "s"], ["e8"],
+                         domain=MS, bits=8, block_size=block),
+    ]
+    inits = [init("t4", packed4), init("t8", bytes8), init("s", scales),
+             init("z4", zp4)]
+    return model(nodes, [("ids", ids)], [out("e4"), out("e4z"), out("e8")],
+                 inits, ms=True)
+
+
 # name -> (builder, rtol, atol, kind)
 MODELS = {
     "pytorch_shape_subgraph": (pytorch_shape_subgraph, 1e-5, 1e-6, "float"),
@@ -441,6 +463,7 @@ MODELS = {
     "ms_rotary_embedding": (ms_rotary_embedding, 1e-5, 1e-5, "float"),
     "ms_qlinear_ops": (ms_qlinear_ops, 0, 0, "quantized"),
     "ms_integer_matmuls": (ms_integer_matmuls, 1e-5, 1e-5, "float"),
+    "ms_gather_block_quantized": (ms_gather_block_quantized, 0, 0, "float"),
 }
 
 

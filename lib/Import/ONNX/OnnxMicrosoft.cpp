@@ -877,6 +877,107 @@ static LogicalResult qlinearSoftmaxOp(Importer &imp) {
 }
 
 //===----------------------------------------------------------------------===//
+// GatherBlockQuantized
+//===----------------------------------------------------------------------===//
+
+/// GatherBlockQuantized on a [rows, K] table of uint8 (bits = 8) or two
+/// 4-bit codes per byte, low nibble first (bits = 4), with per-block scales
+/// along K and optional zero points packed the same way (default: the
+/// middle of the unsigned range). The rows gathered are dequantized only:
+/// the table stays packed.
+static LogicalResult gatherBlockQuantizedOp(Importer &imp) {
+  if (failed(imp.checkAttrs(
+          {"bits", "block_size", "gather_axis", "quantize_axis"})))
+    return failure();
+  int64_t bits = imp.attrInt("bits", 4), block = imp.attrInt("block_size", 128);
+  if (bits != 4 && bits != 8)
+    return imp.nodeError() << "bits must be 4 or 8";
+  if (block < 16 || (block & (block - 1)))
+    return imp.nodeError() << "block_size must be a power of 2, >= 16";
+  FailureOr<Value> data = imp.input(0), indices = imp.input(1),
+                   scales = imp.input(2);
+  if (failed(data) || failed(indices) || failed(scales))
+    return failure();
+  ValueInfo *dataInfo = imp.inputInfo(0);
+  ArrayRef<int64_t> ds = shapeOf(*data);
+  if (ds.size() != 2 || dataInfo->onnxType != kUint8)
+    return imp.nodeError() << "data must be a 2-D uint8 table (the packed "
+                              "int4 / uint4 forms are not supported)";
+  if (normAxis(imp.attrInt("gather_axis", 0), 2) != 0 ||
+      normAxis(imp.attrInt("quantize_axis", 1), 2) != 1)
+    return imp.nodeError() << "only gather_axis = 0 and quantize_axis = 1 "
+                              "are supported";
+  int64_t rows = ds[0], k = ds[1] * (8 / bits);
+  int64_t blocks = (k + block - 1) / block;
+  if (shapeOf(*scales) != ArrayRef<int64_t>{rows, blocks})
+    return imp.nodeError() << "scales must be [" << rows << ", " << blocks
+                           << "]";
+  Type type = elementTypeOf(*scales);
+  if (!isa<FloatType>(type))
+    return imp.nodeError() << "scales must be float";
+  Value zp;
+  if (imp.hasInput(3)) {
+    FailureOr<Value> z = imp.input(3);
+    if (failed(z))
+      return failure();
+    int64_t packed = bits == 4 ? (blocks + 1) / 2 : blocks;
+    if (shapeOf(*z) != ArrayRef<int64_t>{rows, packed})
+      return imp.nodeError()
+             << "zero_points must be [" << rows << ", " << packed << "]";
+    zp = *z;
+  }
+  SmallVector<int64_t> outShape(shapeOf(*indices));
+  outShape.push_back(k);
+  int64_t idxRank = shapeOf(*indices).size();
+  Value dv = *data, iv = *indices, sv = *scales;
+  Value result = generateTensor(
+      imp.b, imp.loc, tensorType(outShape, type),
+      [&](OpBuilder &b, Location l, ArrayRef<Value> c) -> Value {
+        Type i32 = b.getI32Type();
+        Value row = boundedIndex(
+            b, l,
+            tensor::ExtractOp::create(b, l, iv, c.drop_back()).getResult(),
+            rows);
+        Value col = c.back();
+        // The code: a byte, or its low / high nibble.
+        auto nibble = [&](Value table, Value position) -> Value {
+          if (bits == 8)
+            return arith::ExtUIOp::create(
+                b, l, i32,
+                tensor::ExtractOp::create(b, l, table,
+                                          ValueRange{row, position}));
+          Value byte = arith::ExtUIOp::create(
+              b, l, i32,
+              tensor::ExtractOp::create(
+                  b, l, table,
+                  ValueRange{row, arith::DivUIOp::create(
+                                      b, l, position, indexConst(b, l, 2))}));
+          Value odd = arith::IndexCastOp::create(
+              b, l, i32,
+              arith::RemUIOp::create(b, l, position, indexConst(b, l, 2)));
+          Value shift = arith::MulIOp::create(
+              b, l, odd,
+              arith::ConstantOp::create(b, l, b.getI32IntegerAttr(4)));
+          return arith::AndIOp::create(
+              b, l, arith::ShRUIOp::create(b, l, byte, shift),
+              arith::ConstantOp::create(b, l, b.getI32IntegerAttr(15)));
+        };
+        Value code = nibble(dv, col);
+        Value blk = arith::DivUIOp::create(b, l, col, indexConst(b, l, block));
+        Value z = zp ? nibble(zp, blk)
+                     : arith::ConstantOp::create(
+                           b, l, b.getI32IntegerAttr(bits == 4 ? 8 : 128))
+                           .getResult();
+        Value scale = tensor::ExtractOp::create(b, l, sv, ValueRange{row, blk});
+        Value centered = arith::SIToFPOp::create(
+            b, l, type, arith::SubIOp::create(b, l, code, z));
+        return arith::MulFOp::create(b, l, centered, scale);
+      });
+  (void)idxRank;
+  return imp.setOutput(0, result);
+}
+
+//===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
@@ -897,6 +998,7 @@ void onnx_import::registerMicrosoftOps(OpTable &table) {
   table.on("QuickGelu", 1,
            [](Importer &imp) { return geluFamilyOp(imp, GeluKind::Quick); });
   table.on("BiasAdd", 1, biasAddOp);
+  table.on("GatherBlockQuantized", 1, gatherBlockQuantizedOp);
   table.on("Attention", 1, attentionOp);
   table.on("MultiHeadAttention", 1, multiHeadAttentionOp);
   table.on("RotaryEmbedding", 1, rotaryEmbeddingOp);
