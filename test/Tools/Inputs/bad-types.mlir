@@ -3,8 +3,8 @@ module {
   func.func @dynamic(%a: tensor<?x3xf32>) -> tensor<?x3xf32> {
     return %a : tensor<?x3xf32>
   }
-  func.func @bf16(%a: tensor<3xbf16>) -> tensor<3xbf16> {
-    return %a : tensor<3xbf16>
+  func.func @int4(%a: tensor<3xi4>) -> tensor<3xi4> {
+    return %a : tensor<3xi4>
   }
   func.func @no_results(%a: tensor<3xf32>) {
     return
