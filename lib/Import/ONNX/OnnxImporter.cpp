@@ -687,6 +687,7 @@ static const OpTable &defaultOps() {
     registerImageOps(t);
     registerSignalOps(t);
     registerRecurrentOps(t);
+    registerTextOps(t);
     registerQuantOps(t);
     registerIntegerOps(t);
     registerOnnxDomainContribOps(t);

@@ -227,6 +227,7 @@ void registerResizeOps(OpTable &table);
 void registerImageOps(OpTable &table);
 void registerSignalOps(OpTable &table);
 void registerRecurrentOps(OpTable &table);
+void registerTextOps(OpTable &table);
 /// QuantizeLinear / DequantizeLinear.
 void registerQuantOps(OpTable &table);
 /// MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv /

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -376,6 +377,156 @@ static LogicalResult einsumOp(Importer &imp) {
 }
 
 //===----------------------------------------------------------------------===//
+// Det
+//===----------------------------------------------------------------------===//
+
+/// for i in [lo, hi): state = step(i, state).
+static SmallVector<Value> forRange(
+    OpBuilder &b, Location loc, Value lo, Value hi, ValueRange init,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+        step) {
+  auto loop = scf::ForOp::create(
+      b, loc, lo, hi, indexConst(b, loc, 1), init,
+      [&](OpBuilder &nb, Location l, Value iv, ValueRange iter) {
+        scf::YieldOp::create(nb, l, step(nb, l, iv, iter));
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// Det of [..., M, M] by LU decomposition with partial pivoting (as LAPACK
+/// does for numpy.linalg.det), per matrix in scf loops on a working copy.
+static LogicalResult detOp(Importer &imp) {
+  if (failed(imp.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  int64_t rank = shape.size();
+  if (rank < 2 || shape[rank - 1] != shape[rank - 2])
+    return imp.nodeError() << "input must be [..., M, M]";
+  Type type = elementTypeOf(*x);
+  if (!isa<FloatType>(type))
+    return imp.nodeError() << "input must be a float tensor";
+  int64_t m = shape.back();
+  int64_t batch = product(shape.drop_back(2));
+  OpBuilder &b = imp.b;
+  Location loc = imp.loc;
+  Value mats = reshapeTo(b, loc, *x, {batch, m, m});
+  Value dets = tensor::EmptyOp::create(b, loc, {batch}, type);
+  auto matType = tensorType({m, m}, type);
+  Value c0 = indexConst(b, loc, 0), cm = indexConst(b, loc, m);
+  SmallVector<Value> out = forRange(
+      b, loc, c0, indexConst(b, loc, batch), {dets},
+      [&](OpBuilder &nb, Location l, Value bi, ValueRange iter) {
+        auto fc = [&](double v) {
+          return arith::ConstantOp::create(nb, l, type,
+                                           nb.getFloatAttr(type, v))
+              .getResult();
+        };
+        auto at = [&](Value a, Value i, Value j) {
+          return tensor::ExtractOp::create(nb, l, a, ValueRange{i, j})
+              .getResult();
+        };
+        Value slice = tensor::ExtractSliceOp::create(
+            nb, l, matType, mats,
+            SmallVector<OpFoldResult>{bi, nb.getIndexAttr(0),
+                                      nb.getIndexAttr(0)},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(m),
+                                      nb.getIndexAttr(m)},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1),
+                                      nb.getIndexAttr(1)});
+        // A private working copy (the LU is computed in place).
+        Value empty = tensor::EmptyOp::create(nb, l, {m, m}, type);
+        Value work = linalg::CopyOp::create(nb, l, slice, empty).getResult(0);
+        SmallVector<Value> lu = forRange(
+            nb, l, indexConst(nb, l, 0), cm, {work, fc(1)},
+            [&](OpBuilder &kb, Location kl, Value k, ValueRange st) {
+              Value a = st[0], det = st[1];
+              // Pivot: the largest |a[i, k]|, i >= k.
+              SmallVector<Value> piv = forRange(
+                  kb, kl, k, cm, {k, fc(-1)},
+                  [&](OpBuilder &pb, Location pl, Value i, ValueRange best) {
+                    Value v = math::AbsFOp::create(
+                        pb, pl,
+                        tensor::ExtractOp::create(pb, pl, a, ValueRange{i, k}));
+                    Value better = arith::CmpFOp::create(
+                        pb, pl, arith::CmpFPredicate::OGT, v, best[1]);
+                    return SmallVector<Value>{
+                        arith::SelectOp::create(pb, pl, better, i, best[0]),
+                        arith::SelectOp::create(pb, pl, better, v, best[1])};
+                  });
+              Value p = piv[0];
+              // Swap rows k and p (a no-op when p == k).
+              SmallVector<Value> swapped = forRange(
+                  kb, kl, indexConst(kb, kl, 0), cm, {a},
+                  [&](OpBuilder &sb, Location sl, Value j, ValueRange s) {
+                    Value rk = tensor::ExtractOp::create(sb, sl, s[0],
+                                                         ValueRange{k, j});
+                    Value rp = tensor::ExtractOp::create(sb, sl, s[0],
+                                                         ValueRange{p, j});
+                    Value t = tensor::InsertOp::create(sb, sl, rp, s[0],
+                                                       ValueRange{k, j});
+                    return SmallVector<Value>{
+                        tensor::InsertOp::create(sb, sl, rk, t,
+                                                 ValueRange{p, j})
+                            .getResult()};
+                  });
+              a = swapped[0];
+              Value moved =
+                  arith::CmpIOp::create(kb, kl, arith::CmpIPredicate::ne, p, k);
+              det = arith::SelectOp::create(
+                  kb, kl, moved, arith::NegFOp::create(kb, kl, det), det);
+              Value pivot =
+                  tensor::ExtractOp::create(kb, kl, a, ValueRange{k, k});
+              det = arith::MulFOp::create(kb, kl, det, pivot);
+              // A zero pivot: the determinant is 0; divide by 1 instead.
+              Value zero = arith::CmpFOp::create(
+                  kb, kl, arith::CmpFPredicate::OEQ, pivot,
+                  arith::ConstantOp::create(kb, kl, type,
+                                            kb.getFloatAttr(type, 0.0)));
+              Value safe = arith::SelectOp::create(
+                  kb, kl, zero,
+                  arith::ConstantOp::create(kb, kl, type,
+                                            kb.getFloatAttr(type, 1.0)),
+                  pivot);
+              Value k1 =
+                  arith::AddIOp::create(kb, kl, k, indexConst(kb, kl, 1));
+              SmallVector<Value> elim = forRange(
+                  kb, kl, k1, cm, {a},
+                  [&](OpBuilder &eb, Location el, Value i, ValueRange e) {
+                    Value f = arith::DivFOp::create(
+                        eb, el,
+                        tensor::ExtractOp::create(eb, el, e[0],
+                                                  ValueRange{i, k}),
+                        safe);
+                    return forRange(
+                        eb, el, k1, cm, {e[0]},
+                        [&](OpBuilder &jb, Location jl, Value j, ValueRange r) {
+                          Value aij = tensor::ExtractOp::create(
+                              jb, jl, r[0], ValueRange{i, j});
+                          Value akj = tensor::ExtractOp::create(
+                              jb, jl, r[0], ValueRange{k, j});
+                          Value v = arith::SubFOp::create(
+                              jb, jl, aij,
+                              arith::MulFOp::create(jb, jl, f, akj));
+                          return SmallVector<Value>{
+                              tensor::InsertOp::create(jb, jl, v, r[0],
+                                                       ValueRange{i, j})
+                                  .getResult()};
+                        });
+                  });
+              return SmallVector<Value>{elim[0], det};
+            });
+        (void)at;
+        return SmallVector<Value>{
+            tensor::InsertOp::create(nb, l, lu[1], iter[0], ValueRange{bi})
+                .getResult()};
+      });
+  return imp.setOutput(0, reshapeTo(b, loc, out[0], shape.drop_back(2)));
+}
+
+//===----------------------------------------------------------------------===//
 // Registration
 //===----------------------------------------------------------------------===//
 
@@ -383,4 +534,5 @@ void onnx_import::registerMatmulOps(OpTable &table) {
   table.on("MatMul", 1, matmulOp);
   table.on("Gemm", 7, gemmOp);
   table.on("Einsum", 12, einsumOp);
+  table.on("Det", 11, detOp);
 }

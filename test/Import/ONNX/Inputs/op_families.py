@@ -214,6 +214,28 @@ def bad_activation():
                   init("r", np.ones((1, 2, 2), np.float32))])
 
 
+def image_text():
+    return model(
+        [n("GridSample", ["x", "grid"], ["gs"], mode="bicubic",
+           padding_mode="reflection"),
+         n("RoiAlign", ["x", "rois", "bi"], ["ra"], output_height=2,
+           output_width=2, sampling_ratio=0),
+         n("MaxUnpool", ["x", "idx"], ["mu"], kernel_shape=[2, 2],
+           strides=[2, 2]),
+         n("Det", ["m"], ["det"]),
+         n("TfIdfVectorizer", ["tokens"], ["tf"], mode="TFIDF",
+           min_gram_length=1, max_gram_length=2, max_skip_count=1,
+           ngram_counts=[0, 2], ngram_indexes=[0, 1, 2],
+           pool_int64s=[3, 5, 3, 5], weights=[1.0, 2.0, 0.5])],
+        [io("x", F, [1, 1, 4, 4]), io("grid", F, [1, 3, 3, 2]),
+         io("rois", F, [2, 4]), io("m", F, [2, 3, 3]),
+         io("tokens", TensorProto.INT32, [6])],
+        [io("gs", F, [1, 1, 3, 3]), io("ra", F, [2, 1, 2, 2]),
+         io("mu", F, [1, 1, 6, 6]), io("det", F, [2]), io("tf", F, [3])],
+        [init("bi", np.array([0, 0])), init("idx", np.zeros((1, 1, 4, 4), np.int64))],
+        opset=16)
+
+
 # Diagnostics.
 def bad_old_version():
     return model([n("Trilu", ["x"], ["y"])], [io("x", F, [2, 2])],
