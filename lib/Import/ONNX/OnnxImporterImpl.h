@@ -238,6 +238,7 @@ void registerIntegerOps(OpTable &table);
 void registerMicrosoftOps(OpTable &table);
 void registerMicrosoftQuantOps(OpTable &table);
 void registerMicrosoftIntegerOps(OpTable &table);
+void registerMicrosoftAttentionOps(OpTable &table);
 /// Contrib ops ONNX Runtime also accepts in the default domain.
 void registerOnnxDomainContribOps(OpTable &table);
 
