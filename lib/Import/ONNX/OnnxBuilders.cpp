@@ -450,3 +450,15 @@ Value onnx_import::oneOf(OpBuilder &b, Location l, Type t) {
     return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 1.0));
   return arith::ConstantOp::create(b, l, t, b.getIntegerAttr(t, 1));
 }
+
+Value onnx_import::filledTensor(OpBuilder &b, Location loc,
+                                ArrayRef<int64_t> shape, Type elementType,
+                                double value) {
+  TypedAttr attr =
+      isa<FloatType>(elementType)
+          ? TypedAttr(b.getFloatAttr(elementType, value))
+          : TypedAttr(b.getIntegerAttr(elementType, int64_t(value)));
+  Value fill = arith::ConstantOp::create(b, loc, attr);
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
+  return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
+}

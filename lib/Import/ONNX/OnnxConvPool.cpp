@@ -187,10 +187,7 @@ static FailureOr<Value> buildConvNd(Importer &imp, Value x, Value w, Value bias,
         b, loc, {reshapeTo(b, loc, bias, biasShape)}, outType,
         [](OpBuilder &, Location, ValueRange args) { return args[0]; });
   } else {
-    Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                           b.getFloatAttr(elementType, 0.0));
-    init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
-               .getResult(0);
+    init = filledTensor(b, loc, outShape, elementType, 0.0);
   }
   // Loops: n, o, y_1..y_d (parallel), ic, k_1..k_d (reduction).
   int64_t loops = 3 + 2 * d;
@@ -306,12 +303,7 @@ static LogicalResult convTransposeOp(Importer &imp) {
     sizes.push_back(b.getIndexAttr(xs[2 + i]));
     strides.push_back(b.getIndexAttr(stride[i]));
   }
-  Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                         b.getFloatAttr(elementType, 0.0));
-  Value canvas = linalg::FillOp::create(b, loc, ValueRange{zero},
-                                        ValueRange{tensor::EmptyOp::create(
-                                            b, loc, dilatedShape, elementType)})
-                     .getResult(0);
+  Value canvas = filledTensor(b, loc, dilatedShape, elementType, 0.0);
   Value dilated = tensor::InsertSliceOp::create(b, loc, *x, canvas, offsets,
                                                 sizes, strides);
   // Weight [C, M/g, k...] -> [g * M/g, C/g, k...], flipped along k.

@@ -350,6 +350,10 @@ Value generateTensor(
     function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)> body);
 /// An `index` constant.
 Value indexConst(OpBuilder &b, Location l, int64_t v);
+/// A tensor of `shape` filled with `value` (linalg.fill: an accumulator or
+/// canvas that later ops update).
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type elementType, double value);
 /// 0 / 1 of a float or integer type.
 Value zeroOf(OpBuilder &b, Location l, Type t);
 Value oneOf(OpBuilder &b, Location l, Type t);

@@ -124,11 +124,7 @@ static FailureOr<IntOperand> shiftedOperand(Importer &imp, unsigned xIndex,
 
 static Value zerosLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                        Type elementType) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
-  Value zero = arith::ConstantOp::create(b, loc, elementType,
-                                         b.getZeroAttr(elementType));
-  return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-      .getResult(0);
+  return filledTensor(b, loc, shape, elementType, 0.0);
 }
 
 /// Broadcasts `v` to `shape` (same rank; size-1 dims expand).

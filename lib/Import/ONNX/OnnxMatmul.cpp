@@ -349,18 +349,7 @@ static LogicalResult einsumOp(Importer &imp) {
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
   bool isFloat = isa<FloatType>(elementType);
-  Value zero = isFloat
-                   ? arith::ConstantOp::create(b, loc, elementType,
-                                               b.getFloatAttr(elementType, 0))
-                         .getResult()
-                   : arith::ConstantOp::create(b, loc, elementType,
-                                               b.getIntegerAttr(elementType, 0))
-                         .getResult();
-  Value init =
-      linalg::FillOp::create(
-          b, loc, ValueRange{zero},
-          ValueRange{tensor::EmptyOp::create(b, loc, outShape, elementType)})
-          .getResult(0);
+  Value init = filledTensor(b, loc, outShape, elementType, 0.0);
   auto generic = linalg::GenericOp::create(
       b, loc, init.getType(), *in, ValueRange{init}, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {

@@ -309,11 +309,7 @@ static LogicalResult lrnOp(Importer &imp) {
     inExprs.push_back(i == 1 ? e + getAffineDimExpr(rank, ctx) : e);
     outExprs.push_back(e);
   }
-  Value init =
-      linalg::FillOp::create(
-          b, loc, ValueRange{zero},
-          ValueRange{tensor::EmptyOp::create(b, loc, shape, elementType)})
-          .getResult(0);
+  Value init = filledTensor(b, loc, shape, elementType, 0.0);
   // The window dim only indexes the input: a dummy [size] operand bounds it.
   Value window = tensor::EmptyOp::create(b, loc, {size}, elementType);
   SmallVector<AffineMap> maps = {

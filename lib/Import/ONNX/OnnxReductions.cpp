@@ -218,22 +218,8 @@ Value onnx_import::buildArgReduce(OpBuilder &b, Location loc, Value x,
   outShape[axis] = 1;
   // Running best value and index; the first element always replaces the
   // initial value (which is never consulted: index 0 starts the scan).
-  TypedAttr initValue;
-  if (auto ft = dyn_cast<FloatType>(elementType))
-    initValue = b.getFloatAttr(ft, 0.0);
-  else
-    initValue = b.getIntegerAttr(elementType, 0);
-  Value valueInit =
-      linalg::FillOp::create(
-          b, loc, ValueRange{arith::ConstantOp::create(b, loc, initValue)},
-          ValueRange{tensor::EmptyOp::create(b, loc, outShape, elementType)})
-          .getResult(0);
-  Value indexInit =
-      linalg::FillOp::create(
-          b, loc,
-          ValueRange{arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0))},
-          ValueRange{tensor::EmptyOp::create(b, loc, outShape, b.getI64Type())})
-          .getResult(0);
+  Value valueInit = filledTensor(b, loc, outShape, elementType, 0.0);
+  Value indexInit = filledTensor(b, loc, outShape, b.getI64Type(), 0.0);
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t i = 0; i < rank; ++i) {
@@ -356,18 +342,13 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
       [&](OpBuilder &nb, Location l, Value t, ValueRange iter) {
         Value zeroIdx =
             arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(0));
-        Value none = arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(-1));
         Value first =
             arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, t, c0);
         Value prevT = arith::SelectOp::create(
             nb, l, first, c0, arith::SubIOp::create(nb, l, t, c1));
         // Running best per row: value and index (-1: none yet).
         Value bestV = tensor::EmptyOp::create(nb, l, {rows}, type);
-        Value bestI =
-            linalg::FillOp::create(
-                nb, l, ValueRange{none},
-                ValueRange{tensor::EmptyOp::create(nb, l, {rows}, i64)})
-                .getResult(0);
+        Value bestI = filledTensor(nb, l, {rows}, i64, -1.0);
         MLIRContext *ctx = nb.getContext();
         AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
         AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);

@@ -180,12 +180,7 @@ static Value transform(OpBuilder &b, Location loc, Value re, Value im,
   AffineMap outMap = AffineMap::getMultiDimIdentityMap(4, ctx);
   outMap = AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx);
   SmallVector<int64_t> outShape = {rows, frames, bins, 2};
-  Value zero =
-      arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 0.0));
-  Value init = linalg::FillOp::create(
-                   b, loc, ValueRange{zero},
-                   ValueRange{tensor::EmptyOp::create(b, loc, outShape, type)})
-                   .getResult(0);
+  Value init = filledTensor(b, loc, outShape, type, 0.0);
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   Value result =

@@ -113,11 +113,7 @@ static LogicalResult tfIdfVectorizerOp(Importer &imp) {
   Type f32 = b.getF32Type();
   int64_t skips = maxSkip + 1;
   // counts[r, gram] over start positions and skips.
-  Value zero = arith::ConstantOp::create(b, loc, f32, b.getFloatAttr(f32, 0.0));
-  Value init = linalg::FillOp::create(
-                   b, loc, ValueRange{zero},
-                   ValueRange{tensor::EmptyOp::create(b, loc, {n, g}, f32)})
-                   .getResult(0);
+  Value init = filledTensor(b, loc, {n, g}, f32, 0.0);
   MLIRContext *ctx = b.getContext();
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   // Dummy operands bound the reduction loops (positions, skips).
