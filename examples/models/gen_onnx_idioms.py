@@ -386,6 +386,12 @@ def ms_qlinear_ops():
                          axis=1),
         helper.make_node("QLinearSoftmax", ["a", "as", "az", "ss", "sz"],
                          ["soft"], domain=MS, axis=-1, opset=13),
+        helper.make_node("QLinearAveragePool", ["a", "as", "az", "ys", "yz"],
+                         ["avg"], domain=MS, kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1], count_include_pad=0),
+        helper.make_node("QLinearAveragePool", ["a", "as", "az", "ys", "yz"],
+                         ["avg_nhwc"], domain=MS, kernel_shape=[2, 2],
+                         strides=[2, 2], channels_last=1),
     ]
     inits = [init("as", np.array(0.05, np.float32)),
              init("az", np.array(128, np.uint8)),
@@ -396,7 +402,7 @@ def ms_qlinear_ops():
              init("ss", np.array(1 / 256, np.float32)),
              init("sz", np.array(0, np.uint8))]
     outs = [out(n, u8) for n in ("add", "mul", "sig", "lrelu", "gap", "cat",
-                                 "soft")]
+                                 "soft", "avg", "avg_nhwc")]
     return model(nodes, [("a", a), ("c", c)], outs, inits, ms=True)
 
 

@@ -451,17 +451,11 @@ static TypedAttr lowestAttr(OpBuilder &b, Type t, bool isUnsigned) {
 /// of the window elements that lie inside the input (or inside the padded
 /// input with count_include_pad), so partial ceil_mode windows average
 /// over what they cover, as in ONNX.
-static LogicalResult poolOp(Importer &imp, bool isMax) {
-  if (failed(imp.checkAttrs({"auto_pad", "ceil_mode", "count_include_pad",
-                             "dilations", "kernel_shape", "pads",
-                             "storage_order", "strides"})))
-    return failure();
-  FailureOr<Value> x = imp.input(0);
-  if (failed(x))
-    return failure();
+FailureOr<Value> onnx_import::buildPool(Importer &imp, bool isMax, Value x,
+                                        bool isUnsigned) {
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
-  SmallVector<int64_t> xs(shapeOf(*x));
+  SmallVector<int64_t> xs(shapeOf(x));
   if (xs.size() < 3)
     return imp.nodeError() << "input must have rank >= 3 (N, C, spatial)";
   size_t d = xs.size() - 2;
@@ -476,8 +470,7 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
   int64_t storageOrder = imp.attrInt("storage_order", 0);
   if (withIndices && storageOrder && d != 2)
     return imp.nodeError() << "storage_order = 1 needs a 2-D window";
-  Type elementType = elementTypeOf(*x);
-  bool isUnsigned = isOnnxUnsigned(imp.inputInfo(0)->onnxType);
+  Type elementType = elementTypeOf(x);
   if (!isMax && !isa<FloatType>(elementType))
     return imp.nodeError() << "AveragePool needs a float input";
 
@@ -497,7 +490,7 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
     tosaPad.append({w.padBegin[i], w.padEnd[i] - rem});
   }
   if (tosaPool) {
-    Value nhwc = transposeBy(b, loc, *x, {0, 2, 3, 1});
+    Value nhwc = transposeBy(b, loc, x, {0, 2, 3, 1});
     auto outType = tensorType({xs[0], w.out[0], w.out[1], xs[1]}, elementType);
     Value out;
     if (isMax) {
@@ -511,8 +504,7 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
           b.getDenseI64ArrayAttr(w.stride), b.getDenseI64ArrayAttr(tosaPad),
           TypeAttr::get(b.getF32Type()));
     }
-    return imp.setOutput(0, transposeBy(b, loc, out, {0, 3, 1, 2}),
-                         imp.inputInfo(0)->onnxType);
+    return transposeBy(b, loc, out, {0, 3, 1, 2});
   }
 
   // Pad so that every window lies inside the padded tensor.
@@ -525,7 +517,7 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
     highs.push_back(std::max<int64_t>(0, need - xs[i + 2] - w.padBegin[i]));
     padded.push_back(xs[i + 2] + lows.back() + highs.back());
   }
-  Value src = *x;
+  Value src = x;
   if (llvm::any_of(lows, [](int64_t v) { return v; }) ||
       llvm::any_of(highs, [](int64_t v) { return v; })) {
     TypedAttr padAttr = isMax ? lowestAttr(b, elementType, isUnsigned)
@@ -629,12 +621,9 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
           }
           linalg::YieldOp::create(nb, nl, yields);
         });
-    if (failed(
-            imp.setOutput(0, generic.getResult(0), imp.inputInfo(0)->onnxType)))
+    if (withIndices && failed(imp.setOutput(1, generic.getResult(1), kInt64)))
       return failure();
-    if (withIndices)
-      return imp.setOutput(1, generic.getResult(1), kInt64);
-    return success();
+    return generic.getResult(0);
   }
 
   // AveragePool: window sum, then divide by the per-position count.
@@ -697,7 +686,22 @@ static LogicalResult poolOp(Importer &imp, bool isMax) {
       [](OpBuilder &nb, Location nl, ValueRange args) {
         return arith::DivFOp::create(nb, nl, args[0], args[1]).getResult();
       });
-  return imp.setOutput(0, avg, imp.inputInfo(0)->onnxType);
+  return avg;
+}
+
+static LogicalResult poolOp(Importer &imp, bool isMax) {
+  if (failed(imp.checkAttrs({"auto_pad", "ceil_mode", "count_include_pad",
+                             "dilations", "kernel_shape", "pads",
+                             "storage_order", "strides"})))
+    return failure();
+  FailureOr<Value> x = imp.input(0);
+  if (failed(x))
+    return failure();
+  int32_t onnxType = imp.inputInfo(0)->onnxType;
+  FailureOr<Value> y = buildPool(imp, isMax, *x, isOnnxUnsigned(onnxType));
+  if (failed(y))
+    return failure();
+  return imp.setOutput(0, *y, onnxType);
 }
 
 static LogicalResult globalPoolOp(Importer &imp, ReduceKind kind) {

@@ -369,6 +369,11 @@ Value buildArgReduce(OpBuilder &b, Location loc, Value x, int64_t axis,
 /// Float division with broadcasting of size-1 dims of `y`.
 Value divide(OpBuilder &b, Location loc, Value x, Value y);
 
+/// MaxPool / AveragePool of `x` (any rank, NC + spatial) with the current
+/// node's window attributes; sets the node's Indices output when a MaxPool
+/// asks for it.
+FailureOr<Value> buildPool(Importer &imp, bool isMax, Value x, bool isUnsigned);
+
 /// A 2-D convolution / pooling window.
 struct Window {
   SmallVector<int64_t> kernel, stride, dilation, pad; // pad: t, b, l, r

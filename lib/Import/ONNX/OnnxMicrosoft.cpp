@@ -406,6 +406,45 @@ static LogicalResult qlinearGlobalAveragePoolOp(Importer &imp) {
                        xU ? kUint8 : kInt8);
 }
 
+/// QLinearAveragePool: (X, Xs, Xz, Ys, Yz) with AveragePool's window
+/// attributes, NCHW or channels_last; averaged in f32 like ONNX Runtime.
+static LogicalResult qlinearAveragePoolOp(Importer &imp) {
+  if (failed(imp.checkAttrs({"auto_pad", "ceil_mode", "channels_last",
+                             "count_include_pad", "kernel_shape", "pads",
+                             "strides"})))
+    return failure();
+  bool xU;
+  FailureOr<Value> x = codesInput(imp, 0, xU);
+  if (failed(x))
+    return failure();
+  Type codeType = elementTypeOf(*x);
+  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
+                     py = qparams(imp, 3, 4, codeType, xU);
+  if (failed(px) || failed(py))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  if (rank < 3)
+    return imp.nodeError() << "input must have rank >= 3";
+  bool channelsLast = imp.attrInt("channels_last", 0);
+  SmallVector<int32_t> toFirst = {0, int32_t(rank - 1)}, toLast = {0};
+  for (int64_t i = 1; i < rank - 1; ++i)
+    toFirst.push_back(int32_t(i));
+  for (int64_t i = 2; i < rank; ++i)
+    toLast.push_back(int32_t(i));
+  toLast.push_back(1);
+  Value f = dequantizeTensor(imp, *x, *px);
+  if (channelsLast)
+    f = transposeBy(imp.b, imp.loc, f, toFirst);
+  FailureOr<Value> y = buildPool(imp, /*isMax=*/false, f, false);
+  if (failed(y))
+    return failure();
+  Value out = *y;
+  if (channelsLast)
+    out = transposeBy(imp.b, imp.loc, out, toLast);
+  return imp.setOutput(0, quantizeTensor(imp, out, *py, codeType),
+                       xU ? kUint8 : kInt8);
+}
+
 /// QLinearConcat: (Ys, Yz, then (X, Xs, Xz) per input), axis.
 static LogicalResult qlinearConcatOp(Importer &imp) {
   if (failed(imp.checkAttrs({"axis"})))
@@ -624,6 +663,7 @@ void onnx_import::registerMicrosoftOps(OpTable &table) {
   table.on("QLinearLeakyRelu", 1,
            [](Importer &imp) { return qlinearUnaryOp(imp, false); });
   table.on("QLinearGlobalAveragePool", 1, qlinearGlobalAveragePoolOp);
+  table.on("QLinearAveragePool", 1, qlinearAveragePoolOp);
   table.on("QLinearConcat", 1, qlinearConcatOp);
   table.on("QLinearSoftmax", 1, qlinearSoftmaxOp);
 }
