@@ -38,7 +38,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_node_tests import (TestFailure, bf16_bits, compare, first_line,  # noqa: E402
-                            is_bf16, shape_inputs, test_op)
+                            is_bf16, run_tool, shape_inputs, test_op)
 
 DATA_ROOT = "/usr/share/libonnx-testdata/data"
 SUITES = ["node", "simple", "pytorch-converted", "pytorch-operator"]
@@ -141,19 +141,6 @@ def to_array(value_info, tensor):
         raise TestFailure("runner: tensor type %s is not supported" %
                           onnx.TensorProto.DataType.Name(tensor.data_type))
     return numpy_helper.to_array(tensor)
-
-
-def run_tool(cmd, timeout):
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise TestFailure("%s: timed out after %ds" % (
-            os.path.basename(cmd[0]), timeout))
-    if proc.returncode != 0:
-        err = proc.stderr.decode(errors="replace")
-        raise TestFailure("%s: %s" % (os.path.basename(cmd[0]),
-                                      first_line(err)))
-    return proc.stdout
 
 
 def run_test(test_dir, op, args):

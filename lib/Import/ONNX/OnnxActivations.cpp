@@ -142,15 +142,11 @@ static LogicalResult geluOp(Importer &imp) {
 // Pointwise activations
 //===----------------------------------------------------------------------===//
 
-static Value fconst(OpBuilder &b, Location l, Type type, double v) {
-  return arith::ConstantOp::create(b, l, type, b.getFloatAttr(type, v));
-}
-
 /// max(lo, min(hi, v)).
 static Value clampF(OpBuilder &b, Location l, Value v, double lo, double hi) {
   Type t = v.getType();
-  v = arith::MinimumFOp::create(b, l, v, fconst(b, l, t, hi));
-  return arith::MaximumFOp::create(b, l, v, fconst(b, l, t, lo));
+  v = arith::MinimumFOp::create(b, l, v, floatConst(b, l, t, hi));
+  return arith::MaximumFOp::create(b, l, v, floatConst(b, l, t, lo));
 }
 
 /// A pointwise float activation with scalar float attributes.
@@ -183,7 +179,7 @@ static LogicalResult pointwiseActivation(
 
 static Value lessThanZero(OpBuilder &b, Location l, Value v) {
   return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, v,
-                               fconst(b, l, v.getType(), 0.0));
+                               floatConst(b, l, v.getType(), 0.0));
 }
 
 /// log(1 + exp(v)), as numpy's reference computes it.
@@ -197,8 +193,8 @@ static LogicalResult hardSigmoidOp(Importer &imp) {
       imp, {{"alpha", 0.2}, {"beta", 0.5}},
       [](OpBuilder &b, Location l, Value v, ArrayRef<double> a) {
         Type t = v.getType();
-        Value y = arith::MulFOp::create(b, l, v, fconst(b, l, t, a[0]));
-        y = arith::AddFOp::create(b, l, y, fconst(b, l, t, a[1]));
+        Value y = arith::MulFOp::create(b, l, v, floatConst(b, l, t, a[0]));
+        y = arith::AddFOp::create(b, l, y, floatConst(b, l, t, a[1]));
         return clampF(b, l, y, 0.0, 1.0);
       });
 }
@@ -207,8 +203,9 @@ static LogicalResult hardSwishOp(Importer &imp) {
   return pointwiseActivation(
       imp, {}, [](OpBuilder &b, Location l, Value v, ArrayRef<double>) {
         Type t = v.getType();
-        Value y = arith::MulFOp::create(b, l, v, fconst(b, l, t, 1.0 / 6.0));
-        y = arith::AddFOp::create(b, l, y, fconst(b, l, t, 0.5));
+        Value y =
+            arith::MulFOp::create(b, l, v, floatConst(b, l, t, 1.0 / 6.0));
+        y = arith::AddFOp::create(b, l, y, floatConst(b, l, t, 0.5));
         return arith::MulFOp::create(b, l, v, clampF(b, l, y, 0.0, 1.0))
             .getResult();
       });
@@ -220,7 +217,7 @@ static LogicalResult eluOp(Importer &imp) {
       [](OpBuilder &b, Location l, Value v, ArrayRef<double> a) {
         Type t = v.getType();
         Value em1 = math::ExpM1Op::create(b, l, v);
-        Value neg = arith::MulFOp::create(b, l, em1, fconst(b, l, t, a[0]));
+        Value neg = arith::MulFOp::create(b, l, em1, floatConst(b, l, t, a[0]));
         return arith::SelectOp::create(b, l, lessThanZero(b, l, v), neg, v)
             .getResult();
       });
@@ -234,11 +231,11 @@ static LogicalResult seluOp(Importer &imp) {
       [](OpBuilder &b, Location l, Value v, ArrayRef<double> a) {
         Type t = v.getType();
         Value em1 = math::ExpM1Op::create(b, l, v);
-        Value neg = arith::MulFOp::create(b, l, em1, fconst(b, l, t, a[0]));
+        Value neg = arith::MulFOp::create(b, l, em1, floatConst(b, l, t, a[0]));
         Value isPos = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v,
-                                            fconst(b, l, t, 0.0));
+                                            floatConst(b, l, t, 0.0));
         Value y = arith::SelectOp::create(b, l, isPos, v, neg);
-        return arith::MulFOp::create(b, l, y, fconst(b, l, t, a[1]))
+        return arith::MulFOp::create(b, l, y, floatConst(b, l, t, a[1]))
             .getResult();
       });
 }
@@ -248,11 +245,11 @@ static LogicalResult celuOp(Importer &imp) {
       imp, {{"alpha", 1.0}},
       [](OpBuilder &b, Location l, Value v, ArrayRef<double> a) {
         Type t = v.getType();
-        Value alpha = fconst(b, l, t, a[0]);
+        Value alpha = floatConst(b, l, t, a[0]);
         Value em1 =
             math::ExpM1Op::create(b, l, arith::DivFOp::create(b, l, v, alpha));
         Value neg = arith::MulFOp::create(b, l, em1, alpha);
-        Value zero = fconst(b, l, t, 0.0);
+        Value zero = floatConst(b, l, t, 0.0);
         Value pos = arith::MaximumFOp::create(b, l, v, zero);
         return arith::AddFOp::create(b, l, pos,
                                      arith::MinimumFOp::create(b, l, neg, zero))
@@ -271,7 +268,7 @@ static LogicalResult softsignOp(Importer &imp) {
   return pointwiseActivation(
       imp, {}, [](OpBuilder &b, Location l, Value v, ArrayRef<double>) {
         Value d = arith::AddFOp::create(b, l, math::AbsFOp::create(b, l, v),
-                                        fconst(b, l, v.getType(), 1.0));
+                                        floatConst(b, l, v.getType(), 1.0));
         return arith::DivFOp::create(b, l, v, d).getResult();
       });
 }
@@ -290,8 +287,8 @@ static LogicalResult thresholdedReluOp(Importer &imp) {
       [](OpBuilder &b, Location l, Value v, ArrayRef<double> a) {
         Type t = v.getType();
         Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v,
-                                            fconst(b, l, t, a[0]));
-        return arith::SelectOp::create(b, l, above, v, fconst(b, l, t, 0.0))
+                                            floatConst(b, l, t, a[0]));
+        return arith::SelectOp::create(b, l, above, v, floatConst(b, l, t, 0.0))
             .getResult();
       });
 }
@@ -319,14 +316,17 @@ static LogicalResult shrinkOp(Importer &imp) {
         else if (!type.isF64())
           f = arith::ExtFOp::create(nb, l, f64, v);
         Value lo = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, f,
-                                         fconst(nb, l, f64, -lambd));
+                                         floatConst(nb, l, f64, -lambd));
         Value hi = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, f,
-                                         fconst(nb, l, f64, lambd));
-        Value plus = arith::AddFOp::create(nb, l, f, fconst(nb, l, f64, bias));
-        Value minus = arith::SubFOp::create(nb, l, f, fconst(nb, l, f64, bias));
+                                         floatConst(nb, l, f64, lambd));
+        Value plus =
+            arith::AddFOp::create(nb, l, f, floatConst(nb, l, f64, bias));
+        Value minus =
+            arith::SubFOp::create(nb, l, f, floatConst(nb, l, f64, bias));
         Value y = arith::SelectOp::create(
             nb, l, lo, plus,
-            arith::SelectOp::create(nb, l, hi, minus, fconst(nb, l, f64, 0.0)));
+            arith::SelectOp::create(nb, l, hi, minus,
+                                    floatConst(nb, l, f64, 0.0)));
         if (!isFloat)
           return isUnsigned
                      ? arith::FPToUIOp::create(nb, l, type, y).getResult()

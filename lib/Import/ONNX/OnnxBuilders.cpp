@@ -439,6 +439,10 @@ Value onnx_import::indexConst(OpBuilder &b, Location l, int64_t v) {
   return arith::ConstantIndexOp::create(b, l, v);
 }
 
+Value onnx_import::floatConst(OpBuilder &b, Location l, Type type, double v) {
+  return arith::ConstantOp::create(b, l, type, b.getFloatAttr(type, v));
+}
+
 Value onnx_import::zeroOf(OpBuilder &b, Location l, Type t) {
   if (isa<FloatType>(t))
     return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, 0.0));

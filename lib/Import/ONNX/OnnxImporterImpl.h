@@ -324,6 +324,10 @@ LogicalResult foldIntElementwise(Importer &imp, int32_t resultType,
 /// Host folding of small constants (shape arithmetic in float, e.g. the
 /// sizes PyTorch computes for Resize): tensors up to this many elements.
 constexpr int64_t kMaxFoldElements = int64_t(1) << 16;
+/// The most elements an op may materialize on the host from constant sizes
+/// (Range, the window ops, MelWeightMatrix, Resize's tap tables): anything
+/// bigger is an error instead of an allocation that could take the machine.
+constexpr int64_t kMaxHostElements = int64_t(1) << 24;
 /// True when every present input is a small host-known tensor.
 bool allConstSmall(Importer &imp);
 /// Folds an elementwise op of small host-known inputs (integers or floats)
@@ -354,6 +358,8 @@ Value indexConst(OpBuilder &b, Location l, int64_t v);
 /// canvas that later ops update).
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value);
+/// A scalar arith.constant `v` of float type `type`.
+Value floatConst(OpBuilder &b, Location l, Type type, double v);
 /// 0 / 1 of a float or integer type.
 Value zeroOf(OpBuilder &b, Location l, Type t);
 Value oneOf(OpBuilder &b, Location l, Type t);

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InterleavedRange.h"
 
 #include <cmath>
@@ -175,9 +176,15 @@ static LogicalResult rangeOp(Importer &imp) {
   result->type = start->type;
   if (start->isFloat()) {
     double s = start->floats[0], e = limit->floats[0], d = delta->floats[0];
-    if (d == 0)
-      return imp.nodeError() << "delta must not be 0";
-    int64_t n = std::max<int64_t>(int64_t(std::ceil((e - s) / d)), 0);
+    if (d == 0 || !std::isfinite(s) || !std::isfinite(e) || !std::isfinite(d))
+      return imp.nodeError() << "start, limit and delta must be finite and "
+                                "delta non-zero";
+    double count = std::max(std::ceil((e - s) / d), 0.0);
+    if (count > double(kMaxHostElements))
+      return imp.nodeError()
+             << "Range would have " << llvm::formatv("{0:F0}", count).str()
+             << " elements (at most " << kMaxHostElements << " are folded)";
+    int64_t n = int64_t(count);
     for (int64_t i = 0; i < n; ++i) {
       double v = s + double(i) * d;
       result->floats.push_back(v);
@@ -198,9 +205,14 @@ static LogicalResult rangeOp(Importer &imp) {
     int64_t s = start->ints[0], e = limit->ints[0], d = delta->ints[0];
     if (d == 0)
       return imp.nodeError() << "delta must not be 0";
-    int64_t span = e - s;
-    int64_t n = d > 0 ? (span + d - 1) / d : (span + d + 1) / d;
-    n = std::max<int64_t>(n, 0);
+    // In double: limit - start may overflow int64.
+    double count =
+        std::max(std::ceil((double(e) - double(s)) / double(d)), 0.0);
+    if (count > double(kMaxHostElements))
+      return imp.nodeError()
+             << "Range would have " << llvm::formatv("{0:F0}", count).str()
+             << " elements (at most " << kMaxHostElements << " are folded)";
+    int64_t n = int64_t(count);
     for (int64_t i = 0; i < n; ++i)
       result->ints.push_back(s + i * d);
     result->shape = {n};

@@ -413,10 +413,6 @@ static LogicalResult detOp(Importer &imp) {
                                            nb.getFloatAttr(type, v))
               .getResult();
         };
-        auto at = [&](Value a, Value i, Value j) {
-          return tensor::ExtractOp::create(nb, l, a, ValueRange{i, j})
-              .getResult();
-        };
         Value slice = tensor::ExtractSliceOp::create(
             nb, l, matType, mats,
             SmallVector<OpFoldResult>{bi, nb.getIndexAttr(0),
@@ -507,7 +503,6 @@ static LogicalResult detOp(Importer &imp) {
                   });
               return SmallVector<Value>{elim[0], det};
             });
-        (void)at;
         return SmallVector<Value>{
             tensor::InsertOp::create(nb, l, lu[1], iter[0], ValueRange{bi})
                 .getResult()};

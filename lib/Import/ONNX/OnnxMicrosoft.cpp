@@ -28,10 +28,6 @@ using namespace mlir;
 using namespace mlir::qnt;
 using namespace mlir::qnt::onnx_import;
 
-static Value fconst(OpBuilder &b, Location l, Type type, double v) {
-  return arith::ConstantOp::create(b, l, type, b.getFloatAttr(type, v));
-}
-
 //===----------------------------------------------------------------------===//
 // Norms
 //===----------------------------------------------------------------------===//
@@ -148,12 +144,14 @@ static LogicalResult geluFamilyOp(Importer &imp, GeluKind kind) {
         Value x = args[0];
         if (args.size() > 1)
           x = arith::AddFOp::create(b, l, x, args[1]);
-        Value half = arith::MulFOp::create(b, l, x, fconst(b, l, type, 0.5));
-        Value one = fconst(b, l, type, 1.0);
+        Value half =
+            arith::MulFOp::create(b, l, x, floatConst(b, l, type, 0.5));
+        Value one = floatConst(b, l, type, 1.0);
         if (kind == GeluKind::Erf) {
           Value e = math::ErfOp::create(
               b, l,
-              arith::MulFOp::create(b, l, x, fconst(b, l, type, M_SQRT1_2)));
+              arith::MulFOp::create(b, l, x,
+                                    floatConst(b, l, type, M_SQRT1_2)));
           return arith::MulFOp::create(b, l, half,
                                        arith::AddFOp::create(b, l, one, e));
         }
@@ -162,15 +160,17 @@ static LogicalResult geluFamilyOp(Importer &imp, GeluKind kind) {
               arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
           Value inner = arith::AddFOp::create(
               b, l, x,
-              arith::MulFOp::create(b, l, cube, fconst(b, l, type, 0.044715)));
+              arith::MulFOp::create(b, l, cube,
+                                    floatConst(b, l, type, 0.044715)));
           Value t = math::TanhOp::create(
               b, l,
-              arith::MulFOp::create(b, l, inner,
-                                    fconst(b, l, type, std::sqrt(2.0 / M_PI))));
+              arith::MulFOp::create(
+                  b, l, inner, floatConst(b, l, type, std::sqrt(2.0 / M_PI))));
           return arith::MulFOp::create(b, l, half,
                                        arith::AddFOp::create(b, l, one, t));
         }
-        Value ax = arith::MulFOp::create(b, l, x, fconst(b, l, type, alpha));
+        Value ax =
+            arith::MulFOp::create(b, l, x, floatConst(b, l, type, alpha));
         Value sig = arith::DivFOp::create(
             b, l, one,
             arith::AddFOp::create(
@@ -273,8 +273,8 @@ static Value quantizeScalar(OpBuilder &b, Location l, Value x, const QParams &p,
   double lo = p.isUnsigned ? 0 : -std::ldexp(1.0, bits - 1);
   double hi =
       p.isUnsigned ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
-  q = arith::MaximumFOp::create(b, l, q, fconst(b, l, f32, lo));
-  q = arith::MinimumFOp::create(b, l, q, fconst(b, l, f32, hi));
+  q = arith::MaximumFOp::create(b, l, q, floatConst(b, l, f32, lo));
+  q = arith::MinimumFOp::create(b, l, q, floatConst(b, l, f32, hi));
   return p.isUnsigned ? arith::FPToUIOp::create(b, l, codeType, q).getResult()
                       : arith::FPToSIOp::create(b, l, codeType, q).getResult();
 }
@@ -289,6 +289,32 @@ static FailureOr<Value> codesInput(Importer &imp, unsigned i,
     return imp.nodeError() << "input " << i << " must be uint8 or int8";
   isUnsigned = info->onnxType == kUint8;
   return v;
+}
+
+/// The operands of the QOperator ops laid out (X, Xs, Xz, Ys, Yz): the
+/// codes and both parameter sets.
+struct QLinearUnary {
+  Value codes;
+  Type codeType;
+  QParams in, out;
+  bool isUnsigned;
+  int32_t onnxType() const { return isUnsigned ? kUint8 : kInt8; }
+};
+
+static FailureOr<QLinearUnary> qlinearUnaryOperands(Importer &imp) {
+  QLinearUnary q;
+  FailureOr<Value> x = codesInput(imp, 0, q.isUnsigned);
+  if (failed(x))
+    return failure();
+  q.codes = *x;
+  q.codeType = elementTypeOf(*x);
+  FailureOr<QParams> px = qparams(imp, 1, 2, q.codeType, q.isUnsigned),
+                     py = qparams(imp, 3, 4, q.codeType, q.isUnsigned);
+  if (failed(px) || failed(py))
+    return failure();
+  q.in = *px;
+  q.out = *py;
+  return q;
 }
 
 /// QLinearAdd / QLinearMul: (A, As, Az, B, Bs, Bz, Cs, Cz).
@@ -323,23 +349,18 @@ static LogicalResult qlinearUnaryOp(Importer &imp, bool isSigmoid) {
   if (failed(imp.checkAttrs(isSigmoid ? ArrayRef<StringRef>{}
                                       : ArrayRef<StringRef>{"alpha"})))
     return failure();
-  bool xU;
-  FailureOr<Value> x = codesInput(imp, 0, xU);
-  if (failed(x))
-    return failure();
-  Type codeType = elementTypeOf(*x);
-  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
-                     py = qparams(imp, 3, 4, codeType, xU);
-  if (failed(px) || failed(py))
+  FailureOr<QLinearUnary> q = qlinearUnaryOperands(imp);
+  if (failed(q))
     return failure();
   double alpha = imp.attrFloat("alpha", 0.01f);
   FailureOr<Value> result = broadcastMap(
-      imp, {*x}, codeType, [&](OpBuilder &b, Location l, ValueRange v) {
+      imp, {q->codes}, q->codeType,
+      [&](OpBuilder &b, Location l, ValueRange v) {
         Type f32 = b.getF32Type();
-        Value f = dequantizeScalar(b, l, v[0], *px);
+        Value f = dequantizeScalar(b, l, v[0], q->in);
         Value r;
         if (isSigmoid) {
-          Value one = fconst(b, l, f32, 1.0);
+          Value one = floatConst(b, l, f32, 1.0);
           r = arith::DivFOp::create(
               b, l, one,
               arith::AddFOp::create(
@@ -347,16 +368,16 @@ static LogicalResult qlinearUnaryOp(Importer &imp, bool isSigmoid) {
                   math::ExpOp::create(b, l, arith::NegFOp::create(b, l, f))));
         } else {
           Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, f,
-                                            fconst(b, l, f32, 0.0));
+                                            floatConst(b, l, f32, 0.0));
           r = arith::SelectOp::create(
               b, l, neg,
-              arith::MulFOp::create(b, l, f, fconst(b, l, f32, alpha)), f);
+              arith::MulFOp::create(b, l, f, floatConst(b, l, f32, alpha)), f);
         }
-        return quantizeScalar(b, l, r, *py, codeType);
+        return quantizeScalar(b, l, r, q->out, q->codeType);
       });
   if (failed(result))
     return failure();
-  return imp.setOutput(0, *result, xU ? kUint8 : kInt8);
+  return imp.setOutput(0, *result, q->onnxType());
 }
 
 /// Dequantized [..] tensor of codes.
@@ -383,16 +404,10 @@ static Value quantizeTensor(Importer &imp, Value x, const QParams &p,
 static LogicalResult qlinearGlobalAveragePoolOp(Importer &imp) {
   if (failed(imp.checkAttrs({"channels_last"})))
     return failure();
-  bool xU;
-  FailureOr<Value> x = codesInput(imp, 0, xU);
-  if (failed(x))
+  FailureOr<QLinearUnary> q = qlinearUnaryOperands(imp);
+  if (failed(q))
     return failure();
-  Type codeType = elementTypeOf(*x);
-  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
-                     py = qparams(imp, 3, 4, codeType, xU);
-  if (failed(px) || failed(py))
-    return failure();
-  int64_t rank = shapeOf(*x).size();
+  int64_t rank = shapeOf(q->codes).size();
   if (rank < 3)
     return imp.nodeError() << "input must have rank >= 3";
   bool channelsLast = imp.attrInt("channels_last", 0);
@@ -400,10 +415,10 @@ static LogicalResult qlinearGlobalAveragePoolOp(Importer &imp) {
   for (int64_t i = channelsLast ? 1 : 2; i < (channelsLast ? rank - 1 : rank);
        ++i)
     axes.push_back(i);
-  Value f = dequantizeTensor(imp, *x, *px);
+  Value f = dequantizeTensor(imp, q->codes, q->in);
   Value mean = reduceKeep(imp.b, imp.loc, f, axes, ReduceKind::Mean);
-  return imp.setOutput(0, quantizeTensor(imp, mean, *py, codeType),
-                       xU ? kUint8 : kInt8);
+  return imp.setOutput(0, quantizeTensor(imp, mean, q->out, q->codeType),
+                       q->onnxType());
 }
 
 /// QLinearAveragePool: (X, Xs, Xz, Ys, Yz) with AveragePool's window
@@ -413,16 +428,10 @@ static LogicalResult qlinearAveragePoolOp(Importer &imp) {
                              "count_include_pad", "kernel_shape", "pads",
                              "strides"})))
     return failure();
-  bool xU;
-  FailureOr<Value> x = codesInput(imp, 0, xU);
-  if (failed(x))
+  FailureOr<QLinearUnary> q = qlinearUnaryOperands(imp);
+  if (failed(q))
     return failure();
-  Type codeType = elementTypeOf(*x);
-  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
-                     py = qparams(imp, 3, 4, codeType, xU);
-  if (failed(px) || failed(py))
-    return failure();
-  int64_t rank = shapeOf(*x).size();
+  int64_t rank = shapeOf(q->codes).size();
   if (rank < 3)
     return imp.nodeError() << "input must have rank >= 3";
   bool channelsLast = imp.attrInt("channels_last", 0);
@@ -432,7 +441,7 @@ static LogicalResult qlinearAveragePoolOp(Importer &imp) {
   for (int64_t i = 2; i < rank; ++i)
     toLast.push_back(int32_t(i));
   toLast.push_back(1);
-  Value f = dequantizeTensor(imp, *x, *px);
+  Value f = dequantizeTensor(imp, q->codes, q->in);
   if (channelsLast)
     f = transposeBy(imp.b, imp.loc, f, toFirst);
   FailureOr<Value> y = buildPool(imp, /*isMax=*/false, f, false);
@@ -441,8 +450,8 @@ static LogicalResult qlinearAveragePoolOp(Importer &imp) {
   Value out = *y;
   if (channelsLast)
     out = transposeBy(imp.b, imp.loc, out, toLast);
-  return imp.setOutput(0, quantizeTensor(imp, out, *py, codeType),
-                       xU ? kUint8 : kInt8);
+  return imp.setOutput(0, quantizeTensor(imp, out, q->out, q->codeType),
+                       q->onnxType());
 }
 
 /// QLinearConcat: (Ys, Yz, then (X, Xs, Xz) per input), axis.
@@ -492,24 +501,18 @@ static LogicalResult qlinearConcatOp(Importer &imp) {
 static LogicalResult qlinearSoftmaxOp(Importer &imp) {
   if (failed(imp.checkAttrs({"axis", "opset"})))
     return failure();
-  bool xU;
-  FailureOr<Value> x = codesInput(imp, 0, xU);
-  if (failed(x))
-    return failure();
-  Type codeType = elementTypeOf(*x);
-  FailureOr<QParams> px = qparams(imp, 1, 2, codeType, xU),
-                     py = qparams(imp, 3, 4, codeType, xU);
-  if (failed(px) || failed(py))
+  FailureOr<QLinearUnary> q = qlinearUnaryOperands(imp);
+  if (failed(q))
     return failure();
   OpBuilder &b = imp.b;
   Location loc = imp.loc;
-  ArrayRef<int64_t> shape = shapeOf(*x);
+  ArrayRef<int64_t> shape = shapeOf(q->codes);
   int64_t rank = shape.size();
   int64_t opset = imp.attrInt("opset", 13);
   int64_t axis = normAxis(imp.attrInt("axis", opset >= 13 ? -1 : 1), rank);
   if (axis < 0 || axis >= rank)
     return imp.nodeError() << "axis out of range";
-  Value f = dequantizeTensor(imp, *x, *px);
+  Value f = dequantizeTensor(imp, q->codes, q->in);
   auto softmax = [&](Value v, int64_t ax) {
     auto type = cast<RankedTensorType>(v.getType());
     Value max = reduceKeep(b, loc, v, {ax}, ReduceKind::Max);
@@ -526,8 +529,8 @@ static LogicalResult qlinearSoftmaxOp(Importer &imp) {
         {product(shape.take_front(axis)), product(shape.drop_front(axis))});
     y = reshapeTo(b, loc, softmax(flat, 1), shape);
   }
-  return imp.setOutput(0, quantizeTensor(imp, y, *py, codeType),
-                       xU ? kUint8 : kInt8);
+  return imp.setOutput(0, quantizeTensor(imp, y, q->out, q->codeType),
+                       q->onnxType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -582,7 +585,6 @@ static LogicalResult gatherBlockQuantizedOp(Importer &imp) {
   }
   SmallVector<int64_t> outShape(shapeOf(*indices));
   outShape.push_back(k);
-  int64_t idxRank = shapeOf(*indices).size();
   Value dv = *data, iv = *indices, sv = *scales;
   Value result = generateTensor(
       imp.b, imp.loc, tensorType(outShape, type),
@@ -627,7 +629,6 @@ static LogicalResult gatherBlockQuantizedOp(Importer &imp) {
             b, l, type, arith::SubIOp::create(b, l, code, z));
         return arith::MulFOp::create(b, l, centered, scale);
       });
-  (void)idxRank;
   return imp.setOutput(0, result);
 }
 

@@ -22,10 +22,6 @@ using namespace mlir;
 using namespace mlir::qnt;
 using namespace mlir::qnt::onnx_import;
 
-static Value fconst(OpBuilder &b, Location l, Type type, double v) {
-  return arith::ConstantOp::create(b, l, type, b.getFloatAttr(type, v));
-}
-
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
@@ -75,7 +71,7 @@ static FailureOr<Value> attentionCore(Importer &imp, Value q, Value k, Value v,
           return arith::SelectOp::create(
                      nb, ll, future,
                      arith::AddFOp::create(nb, ll, a[0],
-                                           fconst(nb, ll, type, maskValue)),
+                                           floatConst(nb, ll, type, maskValue)),
                      a[0])
               .getResult();
         });
@@ -107,8 +103,8 @@ static FailureOr<Value> maskBias(Importer &imp, Value mask, int64_t batch,
           Value off =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[0], zero);
           return arith::SelectOp::create(b, l, off,
-                                         fconst(b, l, type, maskValue),
-                                         fconst(b, l, type, 0.0))
+                                         floatConst(b, l, type, maskValue),
+                                         floatConst(b, l, type, 0.0))
               .getResult();
         });
   }
@@ -122,8 +118,8 @@ static FailureOr<Value> maskBias(Importer &imp, Value mask, int64_t batch,
           Value off =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, j, a[0]);
           return arith::SelectOp::create(b, l, off,
-                                         fconst(b, l, type, maskValue),
-                                         fconst(b, l, type, 0.0))
+                                         floatConst(b, l, type, maskValue),
+                                         floatConst(b, l, type, 0.0))
               .getResult();
         });
   }
@@ -339,7 +335,6 @@ static LogicalResult rotaryEmbeddingOp(Importer &imp) {
   Location loc = imp.loc;
   Value xv = *x, pv = scalarPos ? reshapeTo(b, loc, *pos, {1}) : *pos,
         cv = *cosC, sv = *sinC;
-  Type type = elementTypeOf(xv);
   Value result = buildGeneric(
       b, loc, {xv}, cast<RankedTensorType>(xv.getType()),
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -406,7 +401,6 @@ static LogicalResult rotaryEmbeddingOp(Importer &imp) {
         Value rotated = arith::SelectOp::create(
             nb, l, isFirst, arith::SubFOp::create(nb, l, xc, ps),
             arith::AddFOp::create(nb, l, xc, ps));
-        (void)type;
         return arith::SelectOp::create(nb, l, inRotary, rotated, a[0]);
       });
   return imp.setOutput(0, result);

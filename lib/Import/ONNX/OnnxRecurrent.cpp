@@ -45,15 +45,11 @@ struct CellOptions {
 
 } // namespace
 
-static Value fconst(OpBuilder &b, Location l, Type t, double v) {
-  return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, v));
-}
-
 /// One ONNX RNN activation on a scalar.
 static Value activate(OpBuilder &b, Location l, const Activation &a, Value x) {
   Type t = x.getType();
   auto sigmoid = [&](Value v) {
-    Value one = fconst(b, l, t, 1.0);
+    Value one = floatConst(b, l, t, 1.0);
     return arith::DivFOp::create(
                b, l, one,
                arith::AddFOp::create(
@@ -67,50 +63,50 @@ static Value activate(OpBuilder &b, Location l, const Activation &a, Value x) {
   if (n == "Tanh")
     return math::TanhOp::create(b, l, x);
   if (n == "Relu")
-    return arith::MaximumFOp::create(b, l, x, fconst(b, l, t, 0.0));
+    return arith::MaximumFOp::create(b, l, x, floatConst(b, l, t, 0.0));
   if (n == "LeakyRelu")
     return arith::SelectOp::create(
         b, l,
         arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x,
-                              fconst(b, l, t, 0.0)),
-        arith::MulFOp::create(b, l, x, fconst(b, l, t, a.alpha)), x);
+                              floatConst(b, l, t, 0.0)),
+        arith::MulFOp::create(b, l, x, floatConst(b, l, t, a.alpha)), x);
   if (n == "ThresholdedRelu")
     return arith::SelectOp::create(
         b, l,
         arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x,
-                              fconst(b, l, t, a.alpha)),
-        x, fconst(b, l, t, 0.0));
+                              floatConst(b, l, t, a.alpha)),
+        x, floatConst(b, l, t, 0.0));
   if (n == "ScaledTanh")
     return arith::MulFOp::create(
-        b, l, fconst(b, l, t, a.alpha),
+        b, l, floatConst(b, l, t, a.alpha),
         math::TanhOp::create(
-            b, l, arith::MulFOp::create(b, l, x, fconst(b, l, t, a.beta))));
+            b, l, arith::MulFOp::create(b, l, x, floatConst(b, l, t, a.beta))));
   if (n == "HardSigmoid") {
     Value y = arith::AddFOp::create(
-        b, l, arith::MulFOp::create(b, l, x, fconst(b, l, t, a.alpha)),
-        fconst(b, l, t, a.beta));
-    y = arith::MinimumFOp::create(b, l, y, fconst(b, l, t, 1.0));
-    return arith::MaximumFOp::create(b, l, y, fconst(b, l, t, 0.0));
+        b, l, arith::MulFOp::create(b, l, x, floatConst(b, l, t, a.alpha)),
+        floatConst(b, l, t, a.beta));
+    y = arith::MinimumFOp::create(b, l, y, floatConst(b, l, t, 1.0));
+    return arith::MaximumFOp::create(b, l, y, floatConst(b, l, t, 0.0));
   }
   if (n == "Elu")
     return arith::SelectOp::create(
         b, l,
         arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x,
-                              fconst(b, l, t, 0.0)),
-        arith::MulFOp::create(b, l, fconst(b, l, t, a.alpha),
+                              floatConst(b, l, t, 0.0)),
+        arith::MulFOp::create(b, l, floatConst(b, l, t, a.alpha),
                               math::ExpM1Op::create(b, l, x)),
         x);
   if (n == "Softsign")
     return arith::DivFOp::create(
         b, l, x,
-        arith::AddFOp::create(b, l, fconst(b, l, t, 1.0),
+        arith::AddFOp::create(b, l, floatConst(b, l, t, 1.0),
                               math::AbsFOp::create(b, l, x)));
   if (n == "Softplus")
     return math::Log1pOp::create(b, l, math::ExpOp::create(b, l, x));
   assert(n == "Affine" && "unchecked activation");
   return arith::AddFOp::create(
-      b, l, arith::MulFOp::create(b, l, x, fconst(b, l, t, a.alpha)),
-      fconst(b, l, t, a.beta));
+      b, l, arith::MulFOp::create(b, l, x, floatConst(b, l, t, a.alpha)),
+      floatConst(b, l, t, a.beta));
 }
 
 /// Reads `activations` / activation_alpha / activation_beta, with the
@@ -199,8 +195,8 @@ static Value clipped(OpBuilder &b, Location l, const CellOptions &o, Value v) {
   if (!o.clip)
     return v;
   Type t = v.getType();
-  v = arith::MinimumFOp::create(b, l, v, fconst(b, l, t, *o.clip));
-  return arith::MaximumFOp::create(b, l, v, fconst(b, l, t, -*o.clip));
+  v = arith::MinimumFOp::create(b, l, v, floatConst(b, l, t, *o.clip));
+  return arith::MaximumFOp::create(b, l, v, floatConst(b, l, t, -*o.clip));
 }
 
 /// One direction of the layer over X [S, B, I]. Returns Y [S, B, H], the
@@ -268,7 +264,6 @@ runDirection(Importer &imp, const CellOptions &o, int64_t dir, bool reverse,
       lens ? reshapeTo(b, loc, lens, {batch, 1})
            : splatConst(b, loc, {batch, 1}, b.getI32Type(), double(steps));
   Value y = splatConst(b, loc, {steps, batch, hsz}, type, 0.0);
-  bool lstm = o.kind == CellKind::Lstm;
   auto stateType = tensorType({batch, hsz}, type);
   auto loop = scf::ForOp::create(
       b, loc, arith::ConstantIndexOp::create(b, loc, 0),
@@ -378,7 +373,7 @@ runDirection(Importer &imp, const CellOptions &o, int64_t dir, bool reverse,
                     clipped(bb, ll, o,
                             arith::AddFOp::create(bb, ll, a[0], a[1])));
                 Value oneMinusZ = arith::SubFOp::create(
-                    bb, ll, fconst(bb, ll, type, 1.0), a[2]);
+                    bb, ll, floatConst(bb, ll, type, 1.0), a[2]);
                 Value v = arith::AddFOp::create(
                     bb, ll, arith::MulFOp::create(bb, ll, oneMinusZ, cand),
                     arith::MulFOp::create(bb, ll, a[2], a[4]));
@@ -403,8 +398,8 @@ runDirection(Importer &imp, const CellOptions &o, int64_t dir, bool reverse,
           if (o.inputForget) {
             fGate =
                 stepMap({iGate}, [&](OpBuilder &bb, Location ll, ValueRange a) {
-                  return arith::SubFOp::create(bb, ll,
-                                               fconst(bb, ll, type, 1.0), a[0])
+                  return arith::SubFOp::create(
+                             bb, ll, floatConst(bb, ll, type, 1.0), a[0])
                       .getResult();
                 });
           } else {
@@ -451,12 +446,12 @@ runDirection(Importer &imp, const CellOptions &o, int64_t dir, bool reverse,
               });
         }
         // Y[t] = H, zeros past the sequence end.
-        Value yt = stepMap(
-            {newH, lensCol}, [&](OpBuilder &bb, Location ll, ValueRange a) {
-              return arith::SelectOp::create(bb, ll, isActive(bb, ll, a[1]),
-                                             a[0], fconst(bb, ll, type, 0.0))
-                  .getResult();
-            });
+        Value yt = stepMap({newH, lensCol}, [&](OpBuilder &bb, Location ll,
+                                                ValueRange a) {
+          return arith::SelectOp::create(bb, ll, isActive(bb, ll, a[1]), a[0],
+                                         floatConst(bb, ll, type, 0.0))
+              .getResult();
+        });
         Value newY = tensor::InsertSliceOp::create(
             nb, l, reshapeTo(nb, l, yt, {1, batch, hsz}), ys, off,
             SmallVector<OpFoldResult>{nb.getIndexAttr(1),
@@ -465,7 +460,6 @@ runDirection(Importer &imp, const CellOptions &o, int64_t dir, bool reverse,
             one);
         scf::YieldOp::create(nb, l, ValueRange{newH, newC, newY});
       });
-  (void)lstm;
   return {loop.getResult(2), loop.getResult(0), loop.getResult(1)};
 }
 

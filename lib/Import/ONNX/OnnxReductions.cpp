@@ -405,7 +405,6 @@ static std::pair<Value, Value> buildTopK(OpBuilder &b, Location loc, Value x,
                                                  sizes, strides);
         scf::YieldOp::create(nb, l, ValueRange{nv, ni});
       });
-  (void)c0;
   return {loop.getResult(0), loop.getResult(1)};
 }
 

@@ -230,7 +230,6 @@ static Value extrapolate(OpBuilder &b, Location loc, Value y,
                          ArrayRef<std::pair<int64_t, AxisTaps>> axes,
                          double value) {
   auto type = cast<RankedTensorType>(y.getType());
-  int64_t rank = type.getRank();
   SmallVector<std::pair<int64_t, Value>> masks;
   for (const auto &[axis, taps] : axes) {
     if (!taps.anyOutside)
@@ -255,7 +254,6 @@ static Value extrapolate(OpBuilder &b, Location loc, Value y,
           Value m = tensor::ExtractOp::create(nb, l, mask, ValueRange{i});
           out = arith::SelectOp::create(nb, l, m, fill, out);
         }
-        (void)rank;
         return out;
       });
 }
@@ -415,16 +413,23 @@ static LogicalResult resizeOp(Importer &imp, bool isUpsample) {
     }
   } else {
     for (size_t i = 0; i < n; ++i) {
-      if (scales[i] <= 0)
-        return imp.nodeError() << "scales must be positive";
+      double size = std::floor(double(inShape[axes[i]]) * scales[i]);
+      if (!(scales[i] > 0) || !(size <= double(kMaxHostElements)))
+        return imp.nodeError() << "scale " << scales[i]
+                               << " must be positive and give an output dim "
+                                  "of at most "
+                               << kMaxHostElements;
       scale[axes[i]] = scales[i];
-      outShape[axes[i]] =
-          int64_t(std::floor(double(inShape[axes[i]]) * scales[i]));
+      outShape[axes[i]] = int64_t(size);
     }
   }
-  for (int64_t d : outShape)
+  for (int64_t d : outShape) {
     if (d <= 0)
       return imp.nodeError() << "the output would be empty";
+    if (d > kMaxHostElements)
+      return imp.nodeError() << "an output dim of " << d << " is larger than "
+                             << kMaxHostElements;
+  }
   Type elementType = elementTypeOf(*x);
   if (!isa<FloatType>(elementType) && options->mode != InterpMode::Nearest)
     return imp.nodeError() << "linear and cubic Resize need a float input";

@@ -50,9 +50,9 @@ static LogicalResult windowOp(Importer &imp, WindowKind kind) {
   FailureOr<double> size = constScalar(imp, 0, "size");
   if (failed(size))
     return failure();
+  if (!(*size >= 0 && *size <= double(kMaxHostElements)))
+    return imp.nodeError() << "size must be in [0, " << kMaxHostElements << "]";
   int64_t n = int64_t(*size);
-  if (n < 0)
-    return imp.nodeError() << "size must be >= 0";
   bool periodic = imp.attrInt("periodic", 1);
   double denom = periodic ? double(n) : double(n - 1);
   std::vector<double> values;
@@ -85,6 +85,11 @@ static LogicalResult melWeightMatrixOp(Importer &imp) {
   if (failed(bins) || failed(dftLength) || failed(rate) || failed(lower) ||
       failed(upper))
     return failure();
+  if (!(*bins > 0 && *dftLength > 0 && *rate > 0 &&
+        (*dftLength / 2 + 1) * *bins <= double(kMaxHostElements)))
+    return imp.nodeError() << "num_mel_bins, dft_length and sample_rate must "
+                              "be positive, the matrix at most "
+                           << kMaxHostElements << " elements";
   int64_t melBins = int64_t(*bins), dft = int64_t(*dftLength);
   if (melBins <= 0 || dft <= 0 || *rate <= 0)
     return imp.nodeError() << "num_mel_bins, dft_length and sample_rate must "

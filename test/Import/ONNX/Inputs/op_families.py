@@ -296,6 +296,23 @@ def bad_attention_heads():
                  [init("w", np.ones((4, 12), np.float32))], ms=True)
 
 
+def bad_huge_range():
+    return model([n("Range", ["s", "l", "d"], ["y"])], [], [io("y", I64, None)],
+                 [init("s", np.array(0)), init("l", np.array(10**15)),
+                  init("d", np.array(1))])
+
+
+def bad_huge_resize():
+    return model([n("Resize", ["x", "", "scales"], ["y"])],
+                 [io("x", F, [1, 1, 2, 2])], [io("y", F, None)],
+                 [init("scales", np.array([1, 1, 1e30, 1], np.float32))])
+
+
+def bad_huge_window():
+    return model([n("HannWindow", ["size"], ["y"])], [], [io("y", F, None)],
+                 [init("size", np.array(2**40))], opset=17)
+
+
 KINDS = {k: v for k, v in globals().items()
          if callable(v) and v.__module__ == "__main__"
          and k not in ("init", "io", "model", "n", "main")}
